@@ -58,21 +58,26 @@ internal static class AttentionLowering
         if (valueTile < 1)
             throw new CompileException(point, $"one query's P x V takes {hd / tm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
         var valueTiles = (part + valueTile - 1) / valueTile;
-        // Each group holds its part's queries, probabilities and outputs; K and V lie in the first group only, at
-        // the same rows as the others' regions so that one CONV's addresses serve every group.
-        var rows = (part * headBlocks) + (keysPadded * headBlocks) + (part * keyTn) + (part * headBlocks) + (unsigned ? keyTn : 0);
-        if (rows > c.ActivationRows)
-            throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
         // Q and K where their projections left them (one head, one sample, each group holding its part's pixels
         // at one buffer row): the queries are read there, K's rows moved into the bank from each group in turn.
         var inPlace = ctx.Batch == 1 && heads == 1 && parts > 1 && part % tm == 0 && keysPadded == pixels;
         var qRow = inPlace ? InPlaceRow(ctx.ResidentCopy(q), parts, part, headBlocks) : null;
         var kRow = inPlace ? InPlaceRow(ctx.ResidentCopy(k), parts, part, headBlocks) : null;
+        // Each group holds its part's queries (unless read in place), probabilities and outputs; K and V lie in the
+        // first group only, at the same rows as the others' regions so that one CONV's addresses serve every group.
+        var qRows = qRow is null ? part * headBlocks : 0;
+        var rows = qRows + (keysPadded * headBlocks) + (part * keyTn) + (part * headBlocks) + (unsigned ? keyTn : 0);
+        if (rows > c.ActivationRows)
+            throw new CompileException(point, $"Q, K or V, the probabilities and the output of one head take {rows} buffer rows; preset {c.Name} has {c.ActivationRows}");
         // Around the tensors later layers read (the block's input, for its residual add) and Q and K read in place,
         // where the buffer has room.
-        var held = ctx.HeldRows([v, .. qRow is null ? [q] : Array.Empty<DdrTensor>(), .. kRow is null ? [k] : Array.Empty<DdrTensor>()]);
-        var qRows = qRow is null ? part * headBlocks : 0;
-        var at = ResidentTensor.FirstFree([0, .. held.Select(h => h.End).Order()], rows - (part * headBlocks) + qRows, c.ActivationRows, held) ?? 0;
+        List<DdrTensor> loaded = [v];
+        if (qRow is null)
+            loaded.Add(q);
+        if (kRow is null)
+            loaded.Add(k);
+        var held = ctx.HeldRows([.. loaded]);
+        var at = ResidentTensor.FirstFree([0, .. held.Select(h => h.End).Order()], rows, c.ActivationRows, held) ?? 0;
         int qRegion = at, kvRegion = qRegion + qRows, pRegion = kvRegion + (keysPadded * headBlocks), oRegion = pRegion + (part * keyTn), halfRegion = oRegion + (part * headBlocks);
         var output = ctx.NewTensor(point, channels, q.Height, q.Width);
 

@@ -98,6 +98,8 @@ internal static class ElementwiseLowering
                 var first = 0;
                 foreach (var (t, param) in new[] { (a, 0), (b, 1) })
                 {
+                    // Asked again for every part: the output's place may lie over the other part's rows (where the
+                    // buffer has no room beside both), and then the rescale of the first has written over them.
                     var src = ctx.ResidentCopy(t)?.Find(part.Sample, part.Group) is { } held && held.FirstRow == part.FirstRow && held.Rows == part.Rows ? held : null;
                     if (src is null)
                         ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = place + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });

@@ -155,7 +155,7 @@ internal sealed class LoweringContext
     /// </summary>
     public void EmitLater(Store store)
     {
-        var ddr = InstructionFootprint.Of(Config, new ScheduledInstruction(0, store, Engine.Store, 0, []), DdrSpaces.PerBase).Where(a => a.Ddr).ToList();
+        var ddr = Footprint(store).Where(a => a.Ddr).ToList();
         deferred.Add((store, layers.Count, ddr, store.ActRow, store.ActRow + ((long)(store.Chunks - 1) * store.ActStride) + store.Rows));
     }
 
@@ -183,7 +183,7 @@ internal sealed class LoweringContext
     /// <summary>Whether <paramref name="instruction"/> must follow a deferred STORE: it reads or writes the store's DDR lines or writes its buffer rows.</summary>
     private bool Conflicts(Instruction instruction)
     {
-        foreach (var access in InstructionFootprint.Of(Config, new ScheduledInstruction(0, instruction, InstructionSet.Format(instruction).Engine, 0, []), DdrSpaces.PerBase))
+        foreach (var access in Footprint(instruction))
         {
             foreach (var d in deferred)
             {
@@ -291,9 +291,11 @@ internal sealed class LoweringContext
 
     /// <summary>What the instructions from <paramref name="from"/> on read and write on chip (their footprints but DDR).</summary>
     private IEnumerable<MemoryAccess> BufferAccesses(int from)
-        => Enumerable.Range(from, instructions.Count - from)
-            .SelectMany(k => InstructionFootprint.Of(Config, new ScheduledInstruction(k, instructions[k], InstructionSet.Format(instructions[k]).Engine, 0, []), DdrSpaces.PerBase))
-            .Where(a => !a.Ddr);
+        => Enumerable.Range(from, instructions.Count - from).SelectMany(k => Footprint(instructions[k], k)).Where(a => !a.Ddr);
+
+    /// <summary>What <paramref name="instruction"/> reads and writes, DDR lines by base register (the program's <paramref name="index"/>th).</summary>
+    private IEnumerable<MemoryAccess> Footprint(Instruction instruction, int index = 0)
+        => InstructionFootprint.Of(Config, new ScheduledInstruction(index, instruction, InstructionSet.Format(instruction).Engine, 0, []), DdrSpaces.PerBase);
 
     /// <summary>LOAD_TABLE of a table that depends on the step group: each group's copy at the same offset.</summary>
     public LoadTable StepGroupTable(TableKind kind, int first, Func<int, IReadOnlyList<DataWord>> words)

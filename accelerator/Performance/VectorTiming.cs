@@ -28,7 +28,7 @@ internal sealed class VectorTiming : IInstructionTiming
     /// <summary>A gate the reader waits on (the sum taken, a reciprocal held) opening to the first beat it lets through reaching the unit.</summary>
     public const int SoftmaxGateCycles = 3;
 
-    /// <summary>A Divide pulse to the row's reciprocal held for its probability pass: the division and the hold.</summary>
+    /// <summary>A Divide pulse to the row's reciprocal held for its probability pass (the division and the hold), when the divider takes the next row.</summary>
     public const int SoftmaxDivideCycles = SoftmaxUnit.DivideCycles + 1;
 
     /// <summary>
@@ -56,20 +56,20 @@ internal sealed class VectorTiming : IInstructionTiming
     private static double SoftmaxEnd(Softmax softmax, double start, int beats)
     {
         var unit = start + SetupCycles;
-        double dividerFree = double.MinValue, lastPulse = double.MinValue;
-        var held = new double[softmax.Rows];
+        // The last row's Divide pulse, and the cycle its reciprocal is held and the divider free for the next.
+        double pulse = double.MinValue, divided = double.MinValue;
         for (var k = 0; k <= softmax.Rows; k++)
         {
+            var heldBefore = divided;
             if (k < softmax.Rows)
             {
                 unit += beats;
-                unit = Math.Max(unit, lastPulse + SoftmaxGateCycles) + beats;
-                lastPulse = Math.Max(unit + SoftmaxDrainCycles, dividerFree);
-                dividerFree = lastPulse + SoftmaxUnit.DivideCycles + 1;
-                held[k] = lastPulse + SoftmaxDivideCycles;
+                unit = Math.Max(unit, pulse + SoftmaxGateCycles) + beats;
+                pulse = Math.Max(unit + SoftmaxDrainCycles, divided);
+                divided = pulse + SoftmaxDivideCycles;
             }
             if (k > 0)
-                unit = Math.Max(unit, held[k - 1] + SoftmaxGateCycles) + beats;
+                unit = Math.Max(unit, heldBefore + SoftmaxGateCycles) + beats;
         }
         return unit + SoftmaxUnit.Latency + TailCycles;
     }
