@@ -110,7 +110,7 @@ internal static class CompileCommand
         foreach (var l in compiled.Layers)
         {
             var traffic = ProgramTraffic.Of(compiled.Config, compiled.Program.Instructions.Skip(l.FirstInstruction).Take(l.InstructionCount));
-            table.AddRow(Markup.Escape(l.Name), l.Operation, Markup.Escape(l.Shape), Markup.Escape(l.Tiling), N(l.InstructionCount), N(l.Macs), N(traffic.Total));
+            table.AddRow(Markup.Escape(l.Sample is int sample ? $"{l.Name} (sample {sample})" : l.Name), l.Operation, Markup.Escape(l.Shape), Markup.Escape(l.Tiling), N(l.InstructionCount), N(l.Macs), N(traffic.Total));
         }
         return table;
     }

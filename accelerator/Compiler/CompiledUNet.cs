@@ -122,23 +122,21 @@ public sealed class CompiledUNet
 
     /// <summary>
     /// Which pixels of sample <paramref name="b"/>'s copy of <paramref name="tensor"/> the program's STOREs write: a
-    /// comparison reads those (a GroupNorm's output keeps only the halo rows the next convolution loads); all
-    /// of a tensor no STORE writes, which the host writes (the sample).
+    /// comparison reads those (a GroupNorm's output keeps only the halo rows the next convolution loads; a sample
+    /// whose turn kept the whole tensor in the buffers, none); all of a tensor no STORE writes in any sample's
+    /// copy, which the host writes (the sample).
     /// </summary>
     public bool[] StoredPixels(DdrTensor tensor, int b)
     {
         var stored = new bool[tensor.Pixels];
         var start = tensor.At(b);
-        var written = false;
         // The comparisons ask for every tensor of every step: the program's STORE runs are gathered once.
         storeRuns ??= [.. Program.Instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work).SelectMany(s => s.Runs(s.Offset, Config.Tn))];
+        var written = storeRuns.Any(r => r.Address < tensor.At(Batch - 1) + tensor.Bytes && r.Address + r.Bytes > tensor.At(0));
         foreach (var (address, bytes) in storeRuns)
         {
             var (from, to) = (Math.Max(address, start), Math.Min(address + bytes, start + tensor.Bytes));
-            if (from >= to)
-                continue;
-            written = true;
-            for (var p = (from - start) / tensor.PixelBytes; p < (to - start + tensor.PixelBytes - 1) / tensor.PixelBytes; p++)
+            for (var p = (from - start) / tensor.PixelBytes; from < to && p < (to - start + tensor.PixelBytes - 1) / tensor.PixelBytes; p++)
                 stored[p] = true;
         }
         if (!written)

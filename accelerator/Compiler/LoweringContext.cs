@@ -27,12 +27,17 @@ internal sealed class LoweringContext
     // STOREs put off to the end of the next layer, each with the layer that emitted it, its DDR lines and its buffer rows.
     private readonly List<(Store Store, int Layer, IReadOnlyList<MemoryAccess> Ddr, long First, long End)> deferred = [];
 
+    // Every activation point's tensor, all samples' copies; and each sample's view of one, by the view.
+    private readonly Dictionary<string, DdrTensor> tensors = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Point, int Sample), DdrTensor> views = [];
+    private readonly Dictionary<DdrTensor, DdrTensor> wholeOfView = new(ReferenceEqualityComparer.Instance);
+
     public LoweringContext(AcceleratorConfig config, QuantizedUNet model, IReadOnlyList<int> timesteps, int batch)
     {
         Config = config;
         Model = model;
         Timesteps = timesteps;
-        Batch = batch;
+        Samples = batch;
         StepGroupTables = new ReplicatedRegion(model.Quantization.StepGroups.Count);
         StepTables = new ReplicatedRegion(timesteps.Count);
     }
@@ -44,8 +49,14 @@ internal sealed class LoweringContext
     /// <summary>The timestep of each denoising step (the STEP register is the index).</summary>
     public IReadOnlyList<int> Timesteps { get; }
 
-    /// <summary>Samples per run: sample b's vector work runs on PE group b; all share each weight fetch.</summary>
-    public int Batch { get; }
+    /// <summary>The samples of the program (its batch).</summary>
+    public int Samples { get; }
+
+    /// <summary>The one sample the layers being lowered compute on every group, or null when they compute all side by side.</summary>
+    public int? Sample { get; private set; }
+
+    /// <summary>Samples the layers being lowered compute: sample b's vector work runs on its first PE group; all share each weight fetch.</summary>
+    public int Batch => Sample is null ? Samples : 1;
 
     /// <summary>
     /// PE groups a convolution gives each sample (G / B, at least 1): sample b's rows are split over
@@ -106,15 +117,53 @@ internal sealed class LoweringContext
         return embedding;
     }
 
-    /// <summary>A new tensor in the work region with one copy per sample.</summary>
+    /// <summary>
+    /// From here on the layers compute <paramref name="sample"/> alone on every group, or all samples side by
+    /// side (null). The tensors left in the buffers are another sample's or laid out for another split: forgotten.
+    /// </summary>
+    public void LowerSamples(int? sample)
+    {
+        Sample = sample;
+        residents.Clear();
+    }
+
+    /// <summary>
+    /// The tensor of <paramref name="point"/> in the work region, one copy per sample of the program, allocated
+    /// by the first sample that writes it; seen as <see cref="ForSamples"/> does.
+    /// </summary>
     public DdrTensor NewTensor(string point, int channels, int height, int width, int? blocks = null, IReadOnlyList<int>? channelMap = null)
     {
-        var b = blocks ?? Math.Max(1, TensorLayout.Padded(channels, Tn) / Tn);
-        var bytes = (long)height * width * b * Tn;
-        var stride = (bytes + ByteRegion.Alignment - 1) / ByteRegion.Alignment * ByteRegion.Alignment;
-        var offset = Work.Allocate(stride * Batch);
-        return new DdrTensor(point, channels, height, width, b, Tn, channelMap ?? DdrTensor.Identity(channels), offset, stride);
+        if (!tensors.TryGetValue(point, out var tensor))
+        {
+            var b = blocks ?? Math.Max(1, TensorLayout.Padded(channels, Tn) / Tn);
+            var bytes = (long)height * width * b * Tn;
+            var stride = (bytes + ByteRegion.Alignment - 1) / ByteRegion.Alignment * ByteRegion.Alignment;
+            var offset = Work.Allocate(stride * Samples);
+            tensors[point] = tensor = new DdrTensor(point, channels, height, width, b, Tn, channelMap ?? DdrTensor.Identity(channels), offset, stride);
+        }
+        else if (Sample is null)
+        {
+            throw new InvalidOperationException($"activation point {point} is written twice");
+        }
+        return ForSamples(tensor);
     }
+
+    /// <summary>A whole-batch tensor as the layers being lowered see it: itself, or the one sample's copy (its sample 0).</summary>
+    public DdrTensor ForSamples(DdrTensor tensor)
+    {
+        tensor = WholeBatch(tensor);
+        if (Sample is not int sample)
+            return tensor;
+        if (!views.TryGetValue((tensor.Point, sample), out var view))
+        {
+            views[(tensor.Point, sample)] = view = tensor with { Offset = tensor.At(sample) };
+            wholeOfView[view] = tensor;
+        }
+        return view;
+    }
+
+    /// <summary>The tensor with every sample's copy that <paramref name="tensor"/> is one sample's view of, or itself.</summary>
+    public DdrTensor WholeBatch(DdrTensor tensor) => wholeOfView.TryGetValue(tensor, out var whole) ? whole : tensor;
 
     /// <summary>
     /// Where a LOAD finds <paramref name="bytes"/> bytes that stand for padding of <paramref name="point"/>:
@@ -209,7 +258,7 @@ internal sealed class LoweringContext
         var (name, operation, first) = open ?? throw new InvalidOperationException("no layer is open");
         FlushDeferred(beforeLayer: layers.Count);
         Emit(new Sync());
-        layers.Add(new CompiledLayer(name, operation, shape, tiling, first, instructions.Count - first, macs));
+        layers.Add(new CompiledLayer(name, operation, shape, tiling, first, instructions.Count - first, macs) { Sample = Sample });
         open = null;
     }
 
@@ -323,4 +372,8 @@ internal sealed class LoweringContext
 }
 
 /// <summary>One layer of a compiled program: what it computes, how it was tiled, and its instructions.</summary>
-public sealed record CompiledLayer(string Name, string Operation, string Shape, string Tiling, int FirstInstruction, int InstructionCount, long Macs);
+public sealed record CompiledLayer(string Name, string Operation, string Shape, string Tiling, int FirstInstruction, int InstructionCount, long Macs)
+{
+    /// <summary>The one sample of the batch this copy of the layer computes on every group, or null: every sample, side by side.</summary>
+    public int? Sample { get; init; }
+}

@@ -19,16 +19,29 @@ public static class BaseRegister
     public const int StepTables = 3;
 }
 
-/// <summary>An append-only region of the image; every placement starts on a 64-byte boundary.</summary>
+/// <summary>
+/// An append-only region of the image; every placement starts on a 64-byte boundary. Equal contents share one
+/// placement: a layer lowered once per sample (<see cref="BatchRuns"/>) asks for its weights and tables again.
+/// </summary>
 internal sealed class ByteRegion
 {
     public const int Alignment = 64;
 
     private readonly MemoryStream bytes = new();
+    private readonly Dictionary<ContentKey, long> placed = [];
 
     public long Length => bytes.Length;
 
     public long Put(ReadOnlySpan<byte> data)
+    {
+        var key = ContentKey.Of(data);
+        if (!placed.TryGetValue(key, out var offset))
+            placed[key] = offset = Append(data);
+        return offset;
+    }
+
+    /// <summary>Places <paramref name="data"/> after everything so far, even where equal contents lie.</summary>
+    public long Append(ReadOnlySpan<byte> data)
     {
         Align();
         var offset = bytes.Length;
@@ -57,6 +70,7 @@ internal sealed class ByteRegion
 internal sealed class ReplicatedRegion(int copies)
 {
     private readonly ByteRegion[] regions = [.. Enumerable.Range(0, copies).Select(_ => new ByteRegion())];
+    private readonly Dictionary<ContentKey, long> placed = [];
 
     public int Copies => copies;
 
@@ -66,8 +80,11 @@ internal sealed class ReplicatedRegion(int copies)
         var contents = Enumerable.Range(0, copies).Select(contentOf).ToArray();
         if (contents.Any(c => c.Length != contents[0].Length))
             throw new InvalidOperationException("a replicated table has the same length in every copy");
-        var offsets = contents.Select((c, i) => regions[i].Put(c)).Distinct().ToArray();
-        return offsets.Single();
+        var key = ContentKey.Of([.. contents.SelectMany(c => c)]);
+        if (placed.TryGetValue(key, out var offset))
+            return offset;
+        var offsets = contents.Select((c, i) => regions[i].Append(c)).Distinct().ToArray();
+        return placed[key] = offsets.Single();
     }
 
     /// <summary>Bytes from one copy to the next.</summary>
@@ -81,6 +98,12 @@ internal sealed class ReplicatedRegion(int copies)
             regions[i].Build().CopyTo(all, i * stride);
         return all;
     }
+}
+
+/// <summary>Placed contents by their length and SHA-256.</summary>
+internal readonly record struct ContentKey(long Length, string Hash)
+{
+    public static ContentKey Of(ReadOnlySpan<byte> data) => new(data.Length, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(data)));
 }
 
 /// <summary>The work region: space for every activation of a forward pass, one copy per sample.</summary>

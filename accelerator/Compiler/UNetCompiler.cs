@@ -13,8 +13,9 @@ namespace DiffAcc.Accelerator.Compiler;
 /// the folded time-embedding biases of every step are in the image), the DDR image, and where every
 /// stored activation lies. Each layer tiles itself into the buffers (<see cref="CompiledLayer.Tiling"/>);
 /// a tensor stays there for the next layer where it fits (<see cref="ResidentTensor"/>), and only what a
-/// later layer loads or the host reads goes to DDR. A sample's rows are split over its G / B PE groups
-/// and every weight fetch serves the whole batch.
+/// later layer loads or the host reads goes to DDR. A batch's samples take turns on all PE groups in the large
+/// layers and run side by side, G / B groups each, in the small ones, where one weight fetch serves the
+/// whole batch (<see cref="BatchRuns"/>).
 /// </summary>
 public static class UNetCompiler
 {
@@ -38,8 +39,17 @@ public static class UNetCompiler
 
         var ctx = new LoweringContext(config, model, timesteps, batch);
         var m = model.Config;
-        var lowering = new UNetLowering(ctx, TensorReads.Of(m, batch, model.HasParameter));
-        UNetGraph.Forward(m, lowering, new Tensor([batch, m.InChannels, m.SampleSize, m.SampleSize]), model.HasParameter);
+        // Each sample counts its reads apart (null: the samples side by side).
+        var reads = new Dictionary<int, TensorReads>();
+        var lowering = new UNetLowering(ctx, sample => reads.TryGetValue(sample ?? -1, out var r) ? r : reads[sample ?? -1] = TensorReads.Of(m, batch, model.HasParameter));
+        foreach (var run in BatchRuns.Of(model, config, batch))
+        {
+            foreach (var sample in run.BySample ? Enumerable.Range(0, batch).Select(s => (int?)s) : [null])
+            {
+                lowering.Begin(run, sample);
+                UNetGraph.Forward(m, lowering, new Tensor([batch, m.InChannels, m.SampleSize, m.SampleSize]), model.HasParameter);
+            }
+        }
         ctx.FlushDeferredBeforeLastSync();
 
         foreach (var (region, what) in new[] { (ctx.StepGroupTables, "step group"), (ctx.StepTables, "step") })

@@ -7,11 +7,16 @@ namespace DiffAcc.Accelerator.Compiler;
 /// The UNet's operators as instructions: the same graph walk (<see cref="UNetGraph"/>) as the FP32 and
 /// int8 models, so every layer and activation point lines up with the int8 reference. Upsampling is
 /// left to the convolution that reads it; a GroupNorm waits for its consumer, so a following SiLU
-/// runs in the same pass.
+/// runs in the same pass. The walk is taken once per run of <see cref="BatchRuns"/> and sample: it lowers
+/// that run's calls, hands on what earlier runs lowered, and lowers none of the calls after.
 /// </summary>
-internal sealed class UNetLowering(LoweringContext ctx, TensorReads reads) : IUNetOperators<LoweredValue>
+internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> readsOf) : IUNetOperators<LoweredValue>
 {
     private readonly Dictionary<NormalizedValue, DdrTensor> normalized = new(ReferenceEqualityComparer.Instance);
+    // What each call of the walk returned when its run lowered it, for every sample at once.
+    private readonly Dictionary<int, LoweredValue> lowered = [];
+    private BatchRuns.Run run = new(0, int.MaxValue, false);
+    private int call;
 
     public DdrTensor? SampleTensor { get; private set; }
 
@@ -20,63 +25,99 @@ internal sealed class UNetLowering(LoweringContext ctx, TensorReads reads) : IUN
     /// <summary>Every tensor the program writes, by activation point (the sample and each layer's output).</summary>
     public Dictionary<string, DdrTensor> Tensors { get; } = new(StringComparer.Ordinal);
 
-    public LoweredValue Input(Tensor sample)
+    /// <summary>The next walk lowers the calls of <paramref name="next"/>, for <paramref name="sample"/> alone or for all samples (null).</summary>
+    public void Begin(BatchRuns.Run next, int? sample)
     {
-        SampleTensor = ctx.NewTensor("sample", sample.Shape[1], sample.Shape[2], sample.Shape[3]);
-        return Stored(SampleTensor);
+        run = next;
+        call = 0;
+        normalized.Clear();
+        ctx.LowerSamples(sample);
     }
 
+    public LoweredValue Input(Tensor sample) => Lower(() =>
+    {
+        SampleTensor = ctx.WholeBatch(ctx.NewTensor("sample", sample.Shape[1], sample.Shape[2], sample.Shape[3]));
+        return Stored(ctx.ForSamples(SampleTensor));
+    });
+
     public LoweredValue Conv(string name, LoweredValue x, int stride, (int Top, int Left, int Bottom, int Right) padding)
-        => Convolve(name, x, stride, padding, new ConvLowering.FixedBias());
+        => Lower(() => Convolve(name, x, stride, padding, new ConvLowering.FixedBias()));
 
     public LoweredValue ConvWithTimeEmbedding(string name, string projection, LoweredValue x)
-        => Convolve(name, x, 1, (1, 1, 1, 1), new ConvLowering.TimeEmbeddedBias(projection));
+        => Lower(() => Convolve(name, x, 1, (1, 1, 1, 1), new ConvLowering.TimeEmbeddedBias(projection)));
 
-    public LoweredValue GroupNorm(string name, LoweredValue x) => new NormalizedValue(name, Materialize(x));
+    public LoweredValue GroupNorm(string name, LoweredValue x) => Lower(() => new NormalizedValue(name, Materialize(x)));
 
-    public LoweredValue Silu(string point, LoweredValue x)
+    public LoweredValue Silu(string point, LoweredValue x) => Lower(() =>
     {
         if (x is NormalizedValue n)
             return Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, point), n.Source);
         var input = Materialize(x);
         return Stored(ElementwiseLowering.Activate(ctx, point, input, g => ctx.SiluTable(x.Point, point, g)), input);
-    }
+    });
 
-    public LoweredValue Add(string point, LoweredValue a, LoweredValue b)
+    public LoweredValue Add(string point, LoweredValue a, LoweredValue b) => Lower(() =>
     {
         var (x, y) = (Materialize(a), Materialize(b));
         return Stored(ElementwiseLowering.Add(ctx, point, x, y), x, y);
-    }
+    });
 
-    public LoweredValue Concat(string point, LoweredValue a, LoweredValue b)
+    public LoweredValue Concat(string point, LoweredValue a, LoweredValue b) => Lower(() =>
     {
         var (x, y) = (Materialize(a), Materialize(b));
         return Stored(ElementwiseLowering.Concat(ctx, point, x, y), x, y);
-    }
+    });
 
-    public LoweredValue Upsample2x(LoweredValue x) => new UpsampledValue(Materialize(x));
+    public LoweredValue Upsample2x(LoweredValue x) => Lower(() => new UpsampledValue(Materialize(x)));
 
-    public LoweredValue ProjectChannels(string name, LoweredValue x) => Conv(name, x, 1, (0, 0, 0, 0));
+    public LoweredValue ProjectChannels(string name, LoweredValue x)
+        => Lower(() => Convolve(name, x, 1, (0, 0, 0, 0), new ConvLowering.FixedBias()));
 
-    public LoweredValue Attention(string point, LoweredValue q, LoweredValue k, LoweredValue v, int headDim)
+    public LoweredValue Attention(string point, LoweredValue q, LoweredValue k, LoweredValue v, int headDim) => Lower(() =>
     {
         var (x, y, z) = (Materialize(q), Materialize(k), Materialize(v));
         return Stored(AttentionLowering.Lower(ctx, point, x, y, z, headDim), x, y, z);
-    }
+    });
 
     public Tensor Output(LoweredValue x)
     {
-        OutputTensor = Materialize(x);
-        return new Tensor([ctx.Batch, OutputTensor.Channels, OutputTensor.Height, OutputTensor.Width]);
+        if (x is NotLowered)
+            return new Tensor([ctx.Samples]);
+        OutputTensor = ctx.WholeBatch(Materialize(x));
+        return new Tensor([ctx.Samples, OutputTensor.Channels, OutputTensor.Height, OutputTensor.Width]);
     }
+
+    /// <summary>
+    /// One call of the walk: lowered when it is in this walk's run; what it returned for the batch, seen by
+    /// this walk's samples, when an earlier run lowered it; nothing when a later run will.
+    /// </summary>
+    private LoweredValue Lower(Func<LoweredValue> lower)
+    {
+        var k = call++;
+        if (k >= run.EndCall)
+            return NotLowered.Value;
+        if (k < run.FirstCall)
+            return Seen(lowered[k], ctx.ForSamples);
+        var value = lower();
+        lowered[k] = Seen(value, ctx.WholeBatch);
+        return value;
+    }
+
+    private static LoweredValue Seen(LoweredValue value, Func<DdrTensor, DdrTensor> view) => value switch
+    {
+        StoredValue s => new StoredValue(view(s.Tensor)),
+        UpsampledValue u => new UpsampledValue(view(u.Source)),
+        NormalizedValue n => new NormalizedValue(n.Name, view(n.Source)),
+        _ => value,
+    };
 
     /// <summary>A layer's output, after the layer read <paramref name="inputs"/>: those with no reader left leave the buffers.</summary>
     private StoredValue Stored(DdrTensor tensor, params DdrTensor[] inputs)
     {
-        Tensors[tensor.Point] = tensor;
+        Tensors[tensor.Point] = ctx.WholeBatch(tensor);
         foreach (var input in inputs)
         {
-            if (reads.ReadOnce(input.Point))
+            if (readsOf(ctx.Sample).ReadOnce(input.Point))
                 ctx.Forget(input);
         }
         return new StoredValue(tensor);
@@ -91,9 +132,18 @@ internal sealed class UNetLowering(LoweringContext ctx, TensorReads reads) : IUN
 
     private DdrTensor Materialize(LoweredValue x) => x switch
     {
+        NotLowered => throw new InvalidOperationException("a call reads a value a later run lowers"),
         StoredValue s => s.Tensor,
         NormalizedValue n => normalized.TryGetValue(n, out var done) ? done : normalized[n] = Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, null), n.Source).Tensor,
         UpsampledValue u => throw new CompileException(u.Source.Point, "an upsampled tensor is read only by a convolution"),
         _ => throw new InvalidOperationException($"unknown value {x}"),
     };
+}
+
+/// <summary>What a call returns in a walk that leaves it to a later run.</summary>
+internal sealed record NotLowered : LoweredValue
+{
+    public static NotLowered Value { get; } = new();
+
+    public override string Point => "";
 }

@@ -33,13 +33,33 @@ public sealed record LayerTiming(string Name, string Operation, long Macs, doubl
             var busy = estimate.Busy(layer.FirstInstruction, layer.InstructionCount);
             var dma = new[] { busy[Engine.Load], busy[Engine.Weight], busy[Engine.Store] }.Max();
             var cycles = end - previous;
-            var shares = new (LayerBound Bound, double Busy)[] { (LayerBound.Compute, busy[Engine.Compute]), (LayerBound.Dma, dma), (LayerBound.Vector, busy[Engine.Vector]) };
-            var top = shares.MaxBy(s => s.Busy);
-            var bound = top.Busy >= BoundShare * cycles ? top.Bound : LayerBound.Dependency;
+            var bound = BoundOf(cycles, busy[Engine.Compute], dma, busy[Engine.Vector]);
             var traffic = ProgramTraffic.Of(compiled.Config, compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount));
             layers.Add(new LayerTiming(layer.Name, layer.Operation, layer.Macs, cycles, busy[Engine.Compute], dma, busy[Engine.Vector], traffic.Total, bound));
             previous = end;
         }
-        return layers;
+        // A layer lowered once per sample (the samples take turns on all groups) is one row: its windows summed.
+        return [.. layers.GroupBy(l => l.Name, StringComparer.Ordinal).Select(g => g.Count() == 1 ? g.First() : Merged(g.ToList()))];
+    }
+
+    private static LayerTiming Merged(IReadOnlyList<LayerTiming> turns)
+    {
+        var (cycles, pe, dma, vector) = (turns.Sum(t => t.Cycles), turns.Sum(t => t.PeCycles), turns.Sum(t => t.DmaCycles), turns.Sum(t => t.VectorCycles));
+        return turns[0] with
+        {
+            Macs = turns.Sum(t => t.Macs),
+            Cycles = cycles,
+            PeCycles = pe,
+            DmaCycles = dma,
+            VectorCycles = vector,
+            DdrBytes = turns.Sum(t => t.DdrBytes),
+            Bound = BoundOf(cycles, pe, dma, vector),
+        };
+    }
+
+    private static LayerBound BoundOf(double cycles, double pe, double dma, double vector)
+    {
+        var top = new (LayerBound Bound, double Busy)[] { (LayerBound.Compute, pe), (LayerBound.Dma, dma), (LayerBound.Vector, vector) }.MaxBy(s => s.Busy);
+        return top.Busy >= BoundShare * cycles ? top.Bound : LayerBound.Dependency;
     }
 }
