@@ -7,15 +7,16 @@ namespace DiffAcc.Accelerator.Compiler;
 /// The UNet's operators as instructions: the same graph walk (<see cref="UNetGraph"/>) as the FP32 and
 /// int8 models, so every layer and activation point lines up with the int8 reference. Upsampling is
 /// left to the convolution that reads it; a GroupNorm waits for its consumer, so a following SiLU
-/// runs in the same pass. The walk is taken once per run of <see cref="BatchRuns"/> and sample: it lowers
-/// that run's calls, hands on what earlier runs lowered, and lowers none of the calls after.
+/// runs in the same pass. The walk is taken once per run of <see cref="BatchRuns"/> and turn of samples: it
+/// lowers that run's calls, hands on what earlier runs lowered, and lowers none of the calls after.
 /// </summary>
 internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> readsOf) : IUNetOperators<LoweredValue>
 {
-    private readonly Dictionary<NormalizedValue, DdrTensor> normalized = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<(string Name, int? Sample), DdrTensor> normalized = [];
     // What each call of the walk returned when its run lowered it, for every sample at once.
     private readonly Dictionary<int, LoweredValue> lowered = [];
     private BatchRuns.Run run = new(0, int.MaxValue, false);
+    private int? sample;
     private int call;
 
     public DdrTensor? SampleTensor { get; private set; }
@@ -25,13 +26,14 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     /// <summary>Every tensor the program writes, by activation point (the sample and each layer's output).</summary>
     public Dictionary<string, DdrTensor> Tensors { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The next walk lowers the calls of <paramref name="next"/>, for <paramref name="sample"/> alone or for all samples (null).</summary>
-    public void Begin(BatchRuns.Run next, int? sample)
+    /// <summary>The next walk lowers the calls of <paramref name="next"/>, for <paramref name="turn"/> alone on every group or for all samples side by side (null).</summary>
+    public void Begin(BatchRuns.Run next, int? turn)
     {
         run = next;
+        sample = turn;
         call = 0;
         normalized.Clear();
-        ctx.LowerSamples(sample);
+        ctx.BeginRun();
     }
 
     public LoweredValue Input(Tensor sample) => Lower(() =>
@@ -41,41 +43,41 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     });
 
     public LoweredValue Conv(string name, LoweredValue x, int stride, (int Top, int Left, int Bottom, int Right) padding)
-        => Lower(() => Convolve(name, x, stride, padding, new ConvLowering.FixedBias()));
+        => Lower(() => Convolve(name, See(x), stride, padding, new ConvLowering.FixedBias()));
 
     public LoweredValue ConvWithTimeEmbedding(string name, string projection, LoweredValue x)
-        => Lower(() => Convolve(name, x, 1, (1, 1, 1, 1), new ConvLowering.TimeEmbeddedBias(projection)));
+        => Lower(() => Convolve(name, See(x), 1, (1, 1, 1, 1), new ConvLowering.TimeEmbeddedBias(projection)));
 
-    public LoweredValue GroupNorm(string name, LoweredValue x) => Lower(() => new NormalizedValue(name, Materialize(x)));
+    public LoweredValue GroupNorm(string name, LoweredValue x) => Lower(() => new NormalizedValue(name, Materialize(See(x))));
 
     public LoweredValue Silu(string point, LoweredValue x) => Lower(() =>
     {
-        if (x is NormalizedValue n)
+        if (See(x) is NormalizedValue n)
             return Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, point), n.Source);
-        var input = Materialize(x);
+        var input = Materialize(See(x));
         return Stored(ElementwiseLowering.Activate(ctx, point, input, g => ctx.SiluTable(x.Point, point, g)), input);
     });
 
     public LoweredValue Add(string point, LoweredValue a, LoweredValue b) => Lower(() =>
     {
-        var (x, y) = (Materialize(a), Materialize(b));
+        var (x, y) = (Materialize(See(a)), Materialize(See(b)));
         return Stored(ElementwiseLowering.Add(ctx, point, x, y), x, y);
     });
 
     public LoweredValue Concat(string point, LoweredValue a, LoweredValue b) => Lower(() =>
     {
-        var (x, y) = (Materialize(a), Materialize(b));
+        var (x, y) = (Materialize(See(a)), Materialize(See(b)));
         return Stored(ElementwiseLowering.Concat(ctx, point, x, y), x, y);
     });
 
-    public LoweredValue Upsample2x(LoweredValue x) => Lower(() => new UpsampledValue(Materialize(x)));
+    public LoweredValue Upsample2x(LoweredValue x) => Lower(() => new UpsampledValue(Materialize(See(x))));
 
     public LoweredValue ProjectChannels(string name, LoweredValue x)
-        => Lower(() => Convolve(name, x, 1, (0, 0, 0, 0), new ConvLowering.FixedBias()));
+        => Lower(() => Convolve(name, See(x), 1, (0, 0, 0, 0), new ConvLowering.FixedBias()));
 
     public LoweredValue Attention(string point, LoweredValue q, LoweredValue k, LoweredValue v, int headDim) => Lower(() =>
     {
-        var (x, y, z) = (Materialize(q), Materialize(k), Materialize(v));
+        var (x, y, z) = (Materialize(See(q)), Materialize(See(k)), Materialize(See(v)));
         return Stored(AttentionLowering.Lower(ctx, point, x, y, z, headDim), x, y, z);
     });
 
@@ -83,25 +85,32 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     {
         if (x is NotLowered)
             return new Tensor([ctx.Samples]);
-        OutputTensor = ctx.WholeBatch(Materialize(x));
+        OutputTensor = ctx.WholeBatch(Materialize(See(x)));
         return new Tensor([ctx.Samples, OutputTensor.Channels, OutputTensor.Height, OutputTensor.Width]);
     }
 
     /// <summary>
-    /// One call of the walk: lowered when it is in this walk's run; what it returned for the batch, seen by
-    /// this walk's samples, when an earlier run lowered it; nothing when a later run will.
+    /// One call of the walk: lowered when it is in this walk's run; what an earlier run lowered; nothing when a
+    /// later run will. The walk passes every value for the whole batch; a lowering sees its inputs as its
+    /// samples' (<see cref="See"/>). Samples lowered together layer by layer instead of in turns measured
+    /// slower (CIFAR batch 4: 8.97 M cycles two at a time, 9.89 M all four, against 8.66 M): their tensors
+    /// no longer fit the buffers together.
     /// </summary>
     private LoweredValue Lower(Func<LoweredValue> lower)
     {
         var k = call++;
         if (k >= run.EndCall)
             return NotLowered.Value;
-        if (k < run.FirstCall)
-            return Seen(lowered[k], ctx.ForSamples);
-        var value = lower();
-        lowered[k] = Seen(value, ctx.WholeBatch);
-        return value;
+        if (k >= run.FirstCall)
+        {
+            ctx.Sample = sample;
+            lowered[k] = Seen(lower(), ctx.WholeBatch);
+        }
+        return lowered[k];
     }
+
+    /// <summary>A whole-batch value as the samples being lowered see it.</summary>
+    private LoweredValue See(LoweredValue value) => Seen(value, ctx.ForSamples);
 
     private static LoweredValue Seen(LoweredValue value, Func<DdrTensor, DdrTensor> view) => value switch
     {
@@ -134,7 +143,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     {
         NotLowered => throw new InvalidOperationException("a call reads a value a later run lowers"),
         StoredValue s => s.Tensor,
-        NormalizedValue n => normalized.TryGetValue(n, out var done) ? done : normalized[n] = Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, null), n.Source).Tensor,
+        NormalizedValue n => normalized.TryGetValue((n.Name, ctx.Sample), out var done) ? done : normalized[(n.Name, ctx.Sample)] = Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, null), n.Source).Tensor,
         UpsampledValue u => throw new CompileException(u.Source.Point, "an upsampled tensor is read only by a convolution"),
         _ => throw new InvalidOperationException($"unknown value {x}"),
     };
