@@ -32,9 +32,10 @@ internal static class PerfCommand
         var cifar = new Option<bool>("--cifar10") { Description = "--validate: the UNet shaped like google/ddpm-cifar10-32 (random weights, uniform scales) that perf times without --model, instead of the shipped model" };
         var timeline = new Option<bool>("--timeline") { Description = "Print the cycle model's dispatch, launch and done cycle of every instruction (of the --layer layers)" };
         var trace = new Option<FileInfo?>("--trace") { Description = "--validate with --layer: write the RTL run's waveform (VCD)" };
+        var runs = new Option<int>("--runs") { Description = "--validate: run each layer alone this many times (the testbench's DDR with a new seed each, the model with as many seeds) and compare the means", DefaultValueFactory = _ => 8 }.AtLeast(1);
         var command = new Command("perf", "Cycle model of a compiled UNet forward: per-layer cycles, PE utilisation, DDR bytes and bound, per-step latency and images/s")
         {
-            model, quant, steps, batch, ddr, json, plot, validate, layer, cifar, timeline, trace,
+            model, quant, steps, batch, ddr, json, plot, validate, layer, cifar, timeline, trace, runs,
         };
         accelerator.AddTo(command);
         command.SetAction(result =>
@@ -60,7 +61,7 @@ internal static class PerfCommand
                         return 1;
                     }
                     var validated = result.GetValue(cifar) ? Load(null, null) : Load(result.GetValue(model)?.FullName ?? ModelOptions.ShippedUNet, result.GetValue(quant)?.FullName ?? (result.GetValue(model) is null ? ModelOptions.ShippedQuantization : null));
-                    return PerfValidation.Run(config, validated, layers, result.GetValue(timeline), result.GetValue(trace)?.FullName);
+                    return PerfValidation.Run(config, validated, layers, result.GetValue(timeline), result.GetValue(trace)?.FullName, result.GetValue(trace) is null ? result.GetValue(runs) : 1);
                 }
                 var unet = Load(result.GetValue(model)?.FullName, result.GetValue(quant)?.FullName);
                 var batches = result.GetValue(batch) is { } b ? [b] : config.Groups > 1 ? new[] { 1, config.Groups } : [1];

@@ -12,7 +12,7 @@ internal sealed class DdrPort(DdrTiming ddr, int outstanding, DdrController cont
 {
     // Each burst draws its latency as the DDR model does: reads return in order, so a slow burst holds
     // up the ones behind it, which the mean latency alone would miss on streams of short bursts.
-    private readonly Random latencies = new(1);
+    private readonly Random latencies = new(ddr.Seed);
     private double nextAddress;
     private double nextData;
 

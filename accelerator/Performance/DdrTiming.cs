@@ -27,6 +27,9 @@ public sealed record DdrTiming(int LatencyMin, int LatencyMax, double Ready, dou
     /// </summary>
     public double TotalBeatsPerCycle { get; init; } = double.PositiveInfinity;
 
+    /// <summary>The seed of the model's draws of each burst's latency between <see cref="LatencyMin"/> and <see cref="LatencyMax"/>.</summary>
+    public int Seed { get; init; } = 1;
+
     public double MeanLatency => (LatencyMin + LatencyMax) / 2.0;
 
     /// <summary>Read data beats per cycle while data is waiting.</summary>

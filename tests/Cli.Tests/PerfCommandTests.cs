@@ -9,18 +9,21 @@ public sealed class PerfCommandTests
     /// On small-wide (four groups, Tn 32: a buffer row is two beats, 16 lanes, two weights ports) a resnet of the
     /// first down block, whose stores move 2-beat rows: the store engine reads the next row while the last
     /// beats leave, a beat a cycle, as the model has it (it read a row per four cycles: stores at half rate).
-    /// Convolutions on small within 1 %; small-wide's are DMA-bound layers of 10 K cycles, where one draw of
-    /// the random DDR moves them by 3 % (conv1 and conv2 are one program and measure 10,365 and 10,041).
+    /// Each layer is the mean of several runs, the testbench's DDR with a new seed each and the model with as many:
+    /// small-wide's convolutions are DMA-bound layers of 7 K cycles, where one draw of the random DDR moves them by
+    /// 3 % (conv1 and conv2 are one program; over 8 runs +1.7 and +0.9 %, over 32 +0.8 and +0.4 %). Convolutions
+    /// within 1 % (the command's own verdict), the other layers within 5 %.
     /// </summary>
     [Theory]
-    [InlineData("small", "up_blocks.2.resnets.0.", 7, 5.0, 1.0)]
-    [InlineData("small", "mid_block.attentions.0.attention", 1, 3.0, 3.0)] // long enough that the DDR's randomness averages out
-    [InlineData("small-wide", "down_blocks.0.resnets.0.", 5, 5.0, 5.0)]
-    public void The_cycle_model_matches_the_rtl_on_each_layer_within_its_tolerance(string preset, string layer, int layers, double percent, double convolutionPercent)
+    [InlineData("small", "up_blocks.2.resnets.0.", 7, 5.0, 8)]
+    [InlineData("small", "mid_block.attentions.0.attention", 1, 3.0, 8)]
+    [InlineData("small-wide", "down_blocks.0.resnets.0.", 5, 5.0, 32)]
+    public void The_cycle_model_matches_the_rtl_on_each_layer_within_its_tolerance(string preset, string layer, int layers, double percent, int runs)
     {
-        var (code, output, error) = CommandLine.Run("perf", "--validate", "--preset", preset, "--layer", layer);
+        const double convolutionPercent = 1.0;
+        var (code, output, error) = CommandLine.Run("perf", "--validate", "--preset", preset, "--layer", layer, "--runs", $"{runs}");
         Assert.True(code == 0, output + error);
-        Assert.Contains("within 5 % per layer", output, StringComparison.Ordinal);
+        Assert.Contains("within 5 % per layer, 1 % per convolution", output, StringComparison.Ordinal);
         var rows = output.Split('\n').Where(l => l.Contains(layer, StringComparison.Ordinal) && l.Contains('│', StringComparison.Ordinal)).ToList();
         Assert.Equal(layers, rows.Count);
         foreach (var row in rows)
