@@ -372,13 +372,19 @@ internal static class ShippedModel
 /// <summary>A UNet shaped like google/ddpm-cifar10-32 (random weights, a one-trajectory calibration) on the default preset.</summary>
 public class CifarCompilerTests
 {
-    [Fact]
-    public void A_ddpm_cifar10_shaped_unet_compiles_for_xczu9eg_and_one_step_is_bit_exact_on_the_functional_simulator()
+    // Its one-trajectory calibration, made once for the tests below.
+    private static readonly Lazy<(QuantizedUNet Model, DdimScheduler Scheduler)> Cifar = new(() =>
     {
         var fp32 = UNet2D.Random(UNetConfig.DdpmCifar10, 1);
         var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 2);
         var calibration = StepwiseCalibration.Run(fp32, NoiseSchedule.Ddpm, scheduler, "ddim", 1, 3);
-        var model = new QuantizedUNet(fp32, calibration.Quantize(2));
+        return (new QuantizedUNet(fp32, calibration.Quantize(2)), scheduler);
+    });
+
+    [Fact]
+    public void A_ddpm_cifar10_shaped_unet_compiles_for_xczu9eg_and_one_step_is_bit_exact_on_the_functional_simulator()
+    {
+        var (model, scheduler) = Cifar.Value;
         var compiled = UNetCompiler.Compile(model, Presets.Xczu9eg, scheduler.Timesteps);
         // 52 3x3 convolutions, 13 1x1 shortcuts and 6 x 4 projections, 6 attention blocks (the middle one on 16 pixels, fewer keys than Tn = 32).
         Assert.Equal(52, compiled.Layers.Count(l => l.Operation is "conv 3x3" or "conv 3x3 / 2" or "upsample + conv"));
@@ -413,10 +419,7 @@ public class CifarCompilerTests
     [Fact]
     public void A_cifar_shaped_batch_of_four_takes_turns_in_the_large_layers_and_is_bit_exact()
     {
-        var fp32 = UNet2D.Random(UNetConfig.DdpmCifar10, 1);
-        var scheduler = new DdimScheduler(NoiseSchedule.Ddpm, 2);
-        var calibration = StepwiseCalibration.Run(fp32, NoiseSchedule.Ddpm, scheduler, "ddim", 1, 3);
-        var model = new QuantizedUNet(fp32, calibration.Quantize(2));
+        var (model, scheduler) = Cifar.Value;
         var compiled = UNetCompiler.Compile(model, Presets.Xczu9eg, scheduler.Timesteps, batch: 4);
         var convolutions = compiled.Layers.Where(l => l.Operation.Contains("conv", StringComparison.Ordinal)).ToList();
         Assert.All(convolutions.Where(l => l.Shape.Contains("32x32", StringComparison.Ordinal)), l => Assert.NotNull(l.Sample));
