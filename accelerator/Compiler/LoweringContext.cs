@@ -53,7 +53,7 @@ internal sealed class LoweringContext
     public int Samples { get; }
 
     /// <summary>The one sample the layers being lowered compute on every group, or null when they compute all side by side.</summary>
-    public int? Sample { get; set; }
+    public int? Sample { get; private set; }
 
     /// <summary>Samples the layers being lowered compute: sample b's vector work runs on its first PE group; all share each weight fetch.</summary>
     public int Batch => Sample is null ? Samples : 1;
@@ -117,8 +117,15 @@ internal sealed class LoweringContext
         return embedding;
     }
 
-    /// <summary>A run of layers with another split of the samples begins: the tensors in the buffers are another sample's or laid out for another split, forgotten.</summary>
-    public void BeginRun() => residents.Clear();
+    /// <summary>
+    /// A run of layers for <paramref name="sample"/> alone on every group, or for all samples side by side (null),
+    /// begins: the tensors in the buffers are another sample's or laid out for another split, forgotten.
+    /// </summary>
+    public void BeginRun(int? sample)
+    {
+        Sample = sample;
+        residents.Clear();
+    }
 
     /// <summary>
     /// The tensor of <paramref name="point"/> in the work region, one copy per sample of the program, allocated

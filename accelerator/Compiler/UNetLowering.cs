@@ -12,11 +12,10 @@ namespace DiffAcc.Accelerator.Compiler;
 /// </summary>
 internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> readsOf) : IUNetOperators<LoweredValue>
 {
-    private readonly Dictionary<(string Name, int? Sample), DdrTensor> normalized = [];
+    private readonly Dictionary<string, DdrTensor> normalized = new(StringComparer.Ordinal);
     // What each call of the walk returned when its run lowered it, for every sample at once.
     private readonly Dictionary<int, LoweredValue> lowered = [];
     private BatchRuns.Run run = new(0, int.MaxValue, false);
-    private int? sample;
     private int call;
 
     public DdrTensor? SampleTensor { get; private set; }
@@ -26,14 +25,18 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     /// <summary>Every tensor the program writes, by activation point (the sample and each layer's output).</summary>
     public Dictionary<string, DdrTensor> Tensors { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>The next walk lowers the calls of <paramref name="next"/>, for <paramref name="turn"/> alone on every group or for all samples side by side (null).</summary>
-    public void Begin(BatchRuns.Run next, int? turn)
+    /// <summary>
+    /// The next walk lowers the calls of <paramref name="next"/>, for <paramref name="sample"/> alone on every group
+    /// or for all samples side by side (null). Samples lowered together layer by layer instead of in turns measured
+    /// slower (CIFAR batch 4: 8.97 M cycles two at a time, 9.89 M all four, against 8.66 M): their tensors no
+    /// longer fit the buffers together.
+    /// </summary>
+    public void Begin(BatchRuns.Run next, int? sample)
     {
         run = next;
-        sample = turn;
         call = 0;
         normalized.Clear();
-        ctx.BeginRun();
+        ctx.BeginRun(sample);
     }
 
     public LoweredValue Input(Tensor sample) => Lower(() =>
@@ -92,9 +95,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     /// <summary>
     /// One call of the walk: lowered when it is in this walk's run; what an earlier run lowered; nothing when a
     /// later run will. The walk passes every value for the whole batch; a lowering sees its inputs as its
-    /// samples' (<see cref="See"/>). Samples lowered together layer by layer instead of in turns measured
-    /// slower (CIFAR batch 4: 8.97 M cycles two at a time, 9.89 M all four, against 8.66 M): their tensors
-    /// no longer fit the buffers together.
+    /// samples' (<see cref="See"/>).
     /// </summary>
     private LoweredValue Lower(Func<LoweredValue> lower)
     {
@@ -102,10 +103,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
         if (k >= run.EndCall)
             return NotLowered.Value;
         if (k >= run.FirstCall)
-        {
-            ctx.Sample = sample;
             lowered[k] = Seen(lower(), ctx.WholeBatch);
-        }
         return lowered[k];
     }
 
@@ -143,7 +141,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     {
         NotLowered => throw new InvalidOperationException("a call reads a value a later run lowers"),
         StoredValue s => s.Tensor,
-        NormalizedValue n => normalized.TryGetValue((n.Name, ctx.Sample), out var done) ? done : normalized[(n.Name, ctx.Sample)] = Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, null), n.Source).Tensor,
+        NormalizedValue n => normalized.TryGetValue(n.Name, out var done) ? done : normalized[n.Name] = Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, null), n.Source).Tensor,
         UpsampledValue u => throw new CompileException(u.Source.Point, "an upsampled tensor is read only by a convolution"),
         _ => throw new InvalidOperationException($"unknown value {x}"),
     };
