@@ -20,18 +20,8 @@ internal static class TimingCommand
         var netlist = new Option<FileInfo?>("--netlist") { Description = "Analyze this flattened Yosys JSON netlist instead of synthesizing (it is written by --keep-netlist)" };
         var keep = new Option<FileInfo?>("--keep-netlist") { Description = "Also write the flattened netlist here, to analyze again without synthesis" };
         var module = new Option<string?>("--module") { Description = "Synthesize and analyze only this module and what it instantiates, out of context (its ports start and end paths); seconds instead of minutes while pipelining one block" };
-        var paths = new Option<int>("--paths") { Description = "Also list, for each module over the budget, this many of its deepest ending registers with their paths", DefaultValueFactory = _ => 0 };
-        paths.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-                result.AddError($"--paths must be 0 or more, not {result.GetValueOrDefault<int>()}");
-        });
-        var budget = new Option<int?>("--budget") { Description = "Logic levels allowed (default: the budget of the configured clock on a -2 UltraScale+ part)" };
-        budget.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1 and var value)
-                result.AddError($"--budget must be at least 1, not {value}");
-        });
+        var paths = new Option<int>("--paths") { Description = "Also list, for each module over the budget, this many of its deepest ending registers with their paths", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var budget = new Option<int?>("--budget") { Description = "Logic levels allowed (default: the budget of the configured clock on a -2 UltraScale+ part)" }.AtLeast(1);
         var command = new Command("timing", "Per module, the deepest register-to-register logic (LUT levels and carry chains) after yosys synth_xilinx -flatten, named by its registers and C# lines, against the logic-level budget") { netlist, keep, budget, module, paths };
         accelerator.AddTo(command);
         command.SetAction(async (result, token) =>
