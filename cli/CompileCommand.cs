@@ -17,7 +17,7 @@ internal static class CompileCommand
         var model = new ModelOptions();
         var accelerator = new AcceleratorOptions();
         var sampler = SamplerOption();
-        var batch = new Option<int>("--batch") { Description = "Samples per run, sharing every weight fetch; a convolution gives each sample groups / batch PE groups", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Samples per run: in the small layers side by side, groups / batch PE groups each, sharing every weight fetch; where a sample's tensors fill a quarter of a group's buffer, one after another on every group", DefaultValueFactory = _ => 1 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Folder for program.bin, image.bin, manifest.json and diffacc_model.h", Required = true };
         var verbose = new Option<bool>("--verbose") { Description = "Print every layer: shape, tiling, instructions, MACs and DDR bytes" };
         var everyTensor = new Option<bool>("--every-tensor") { Description = "Store every layer's output to DDR, for comparing a run layer by layer (by default a tensor no later layer loads stays in the buffers)" };

@@ -22,7 +22,7 @@ internal static class PerfCommand
         var model = new Option<DirectoryInfo?>("--model") { Description = "Diffusers model folder; default: a UNet shaped like google/ddpm-cifar10-32 with random weights (timing does not depend on the values)" };
         var quant = new Option<FileInfo?>("--quant") { Description = "Quantization file for --model (default: uniform scales, enough for timing; the shipped model's own file for --validate)" };
         var steps = new Option<int>("--steps") { Description = "DDIM steps of a trajectory, for images/s", DefaultValueFactory = _ => 50 }.AtLeast(1);
-        var batch = new Option<int?>("--batch") { Description = "Samples per forward (a convolution gives each groups / batch PE groups); default: 1 and the preset's group count" };
+        var batch = new Option<int?>("--batch") { Description = "Samples per forward (side by side, groups / batch PE groups each, in the small layers; one after another on every group in the large ones); default: 1 and the preset's group count" };
         var ddr = new Option<string>("--ddr") { Description = "DDR timing: board (a ZCU102 HP port) or testbench (the Verilator harness's random DDR)", DefaultValueFactory = _ => "board" };
         ddr.AcceptOnlyFromAmong("board", "testbench");
         var json = new Option<FileInfo?>("--json") { Description = "Also write the figures and the per-layer table as JSON" };

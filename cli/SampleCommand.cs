@@ -34,7 +34,7 @@ internal static class SampleCommand
         backend.AcceptOnlyFromAmong("fp32", "int8", "isa", "rtl");
         var compare = new Option<string?>("--compare") { Description = "int8: check every step's noise prediction against the int8 model; prints bit-exact or the first differing tensor, step and index, and fails" };
         compare.AcceptOnlyFromAmong("int8");
-        var batch = new Option<int?>("--batch") { Description = "isa, rtl: samples per run; a convolution gives each groups / batch PE groups (default: as many as the preset has groups)" };
+        var batch = new Option<int?>("--batch") { Description = "isa, rtl: samples per run, side by side (groups / batch PE groups each) in the small layers, one after another on every group in the large ones (default: as many as the preset has groups)" };
         var output = new Option<FileInfo>("--out") { Description = "PNG grid to write", Required = true };
         var everyTensor = new Option<bool>("--every-tensor") { Description = "isa, rtl: store every layer's output to DDR, so --compare int8 checks each one (by default a tensor no later layer loads stays in the buffers)" };
         var command = new Command("sample", "Sample images (DDIM or DDPM) with the FP32 UNet, the int8 model, or the compiled program on the functional simulator or the RTL, and write a PNG grid")
