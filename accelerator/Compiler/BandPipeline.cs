@@ -36,6 +36,9 @@ internal sealed record BandPipeline(int Groups, int Tn, long TermsPerRow, long W
         return Math.Max(load, firstWeights) + (bands * band) + store;
     }
 
+    /// <summary>Whether a band of <paramref name="outputRows"/> rows takes longer to store its output than to compute it.</summary>
+    public bool StoreBound(int outputRows, long outputBufferRows) => Transfer(Groups * outputBufferRows * Tn, 1) >= outputRows * (double)TermsPerRow;
+
     // A DMA transfer's address to its first beat is the board's DDR latency (a ZCU102 HP port, about 500 ns);
     // several ports together move at most what the board's DDR controller does.
     private static double Transfer(long bytes, int ports) => DdrTiming.Board.MeanLatency + (bytes / (MachineShape.BeatBytes * Math.Min(ports, DdrTiming.Board.TotalBeatsPerCycle)));

@@ -395,7 +395,10 @@ internal static class ConvLowering
         // sets again, DDR traffic an estimate this coarse should not trade for less than its own error.
         var costs = choices.Select(choice => pipeline.Cycles(Ceiling(rows, choice.Band), inputRegion(choice.Band), choice.Band, outputRegion(choice.Band))).ToList();
         var fastest = costs.Min();
-        return choices[costs.FindIndex(cost => cost <= fastest * BandPipeline.Tolerance)];
+        var chosen = choices[costs.FindIndex(cost => cost <= fastest * BandPipeline.Tolerance)];
+        // Bands bound by their stores (a thin input, few terms an output row: conv_in's three channels) store the
+        // output only for the next layer to load it back; one band keeps it in the buffers for that layer.
+        return once && chosen.Band != rows && pipeline.StoreBound(chosen.Band, outputRegion(chosen.Band)) ? (rows, 1) : chosen;
     }
 
     private static CompileException TooLarge(string name, Configuration.AcceleratorConfig c, int outCols, int outBlocks, int inputRows, int width, int cinBlocks, int passes)

@@ -394,6 +394,9 @@ public class CifarCompilerTests
         Assert.All(compiled.Layers.Where(l => l.Name.EndsWith(".to_out.0", StringComparison.Ordinal)), l => Assert.Contains("input in the buffers", l.Tiling, StringComparison.Ordinal));
         // The 16 x 16 attentions (one head, 64 queries a group) read Q and K where their projections left them.
         Assert.All(compiled.Layers.Where(l => l.Operation == "attention" && l.Name.StartsWith("down_blocks.1", StringComparison.Ordinal)), l => Assert.Contains("Q and K where their projections left them", l.Tiling, StringComparison.Ordinal));
+        // conv_in's bands (three input channels: few terms an output row) would be bound by their stores: it takes one
+        // band, and its GroupNorm reads its output where it lies.
+        Assert.Contains("in the buffers where the layer before left it", compiled.Layers.Single(l => l.Name.StartsWith("down_blocks.0.resnets.0.norm1", StringComparison.Ordinal)).Tiling, StringComparison.Ordinal);
         // A tensor no later layer reads leaves the buffers: the concatenation up_blocks.3's first GroupNorm read frees
         // the rows its first convolution writes, since its own window ends too close to the buffer's end.
         Assert.Contains("input in the buffers", compiled.Layers.Single(l => l.Name == "up_blocks.3.resnets.0.conv1").Tiling, StringComparison.Ordinal);
