@@ -26,9 +26,9 @@ internal sealed record BandPipeline(int Groups, int Tn, long TermsPerRow, long W
     public double Cycles(int bands, long inputRows, int outputRows, long outputBufferRows)
     {
         double load = Transfer(Groups * inputRows * Tn, 1);
-        double store = Transfer(Groups * outputBufferRows * Tn, 1);
+        var store = Store(outputBufferRows);
         double weights = Transfer(WeightBytes, WeightPorts);
-        double compute = outputRows * (double)TermsPerRow;
+        var compute = Compute(outputRows);
         var firstWeights = Sets == 1 ? weights : Transfer(WeightBytes / Sets, WeightPorts);
         var band = Math.Max(compute, Math.Max(load, store));
         if (Sets > 1)
@@ -37,7 +37,12 @@ internal sealed record BandPipeline(int Groups, int Tn, long TermsPerRow, long W
     }
 
     /// <summary>Whether a band of <paramref name="outputRows"/> rows takes longer to store its output than to compute it.</summary>
-    public bool StoreBound(int outputRows, long outputBufferRows) => Transfer(Groups * outputBufferRows * Tn, 1) >= outputRows * (double)TermsPerRow;
+    public bool StoreBound(int outputRows, long outputBufferRows) => Store(outputBufferRows) >= Compute(outputRows);
+
+    // A band's store from every group over the data port's write side, and its terms on the array.
+    private double Store(long outputBufferRows) => Transfer(Groups * outputBufferRows * Tn, 1);
+
+    private double Compute(int outputRows) => outputRows * (double)TermsPerRow;
 
     // A DMA transfer's address to its first beat is the board's DDR latency (a ZCU102 HP port, about 500 ns);
     // several ports together move at most what the board's DDR controller does.
