@@ -18,262 +18,266 @@ module VectorCollector16x32 (
   output wire [12:0] WriteAddress, // @[VectorCollector.cs:34]
   output wire [255:0] WriteData, // @[VectorCollector.cs:35]
   input wire WriteGranted, // @[VectorCollector.cs:36]
-  output wire LastWritten // @[VectorCollector.cs:37]
+  output wire LastWritten, // @[VectorCollector.cs:37]
+  output wire [15:0] WriteBlock, // @[VectorCollector.cs:38]
+  output wire WriteFirstPixel // @[VectorCollector.cs:39]
 );
 
-  reg signed [7:0] collected_0; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_1; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_2; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_3; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_4; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_5; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_6; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_7; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_8; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_9; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_10; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_11; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_12; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_13; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_14; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_15; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_16; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_17; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_18; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_19; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_20; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_21; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_22; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_23; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_24; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_25; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_26; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_27; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_28; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_29; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_30; // @[VectorCollector.cs:39]
-  reg signed [7:0] collected_31; // @[VectorCollector.cs:39]
-  reg [1:0] collect_beat; // @[VectorCollector.cs:40]
-  reg full; // @[VectorCollector.cs:41]
-  reg [15:0] write_pixel; // @[VectorCollector.cs:42]
-  reg [15:0] write_block; // @[VectorCollector.cs:43]
-  reg [12:0] write_base; // @[VectorCollector.cs:44]
-  reg writes_left; // @[VectorCollector.cs:45]
+  reg signed [7:0] collected_0; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_1; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_2; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_3; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_4; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_5; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_6; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_7; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_8; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_9; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_10; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_11; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_12; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_13; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_14; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_15; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_16; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_17; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_18; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_19; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_20; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_21; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_22; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_23; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_24; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_25; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_26; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_27; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_28; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_29; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_30; // @[VectorCollector.cs:41]
+  reg signed [7:0] collected_31; // @[VectorCollector.cs:41]
+  reg [1:0] collect_beat; // @[VectorCollector.cs:42]
+  reg full; // @[VectorCollector.cs:43]
+  reg [15:0] write_pixel; // @[VectorCollector.cs:44]
+  reg [15:0] write_block; // @[VectorCollector.cs:45]
+  reg [12:0] write_base; // @[VectorCollector.cs:46]
+  reg writes_left; // @[VectorCollector.cs:47]
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire full_and; // @[VectorCollector.cs:89]
-  wire write_block_eq; // @[VectorCollector.cs:89]
-  wire write_pixel_eq; // @[VectorCollector.cs:89]
-  wire InValid_and; // @[VectorCollector.cs:59]
-  wire collect_beat_eq; // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
-  wire write_block_not; // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
+  wire full_and; // @[VectorCollector.cs:91]
+  wire write_block_eq; // @[VectorCollector.cs:91]
+  wire write_pixel_eq; // @[VectorCollector.cs:91]
+  wire InValid_and; // @[VectorCollector.cs:61]
+  wire collect_beat_eq; // @[VectorCollector.cs:64, VectorCollector.cs:74, VectorCollector.cs:88]
+  wire write_block_not; // @[VectorCollector.cs:71, VectorCollector.cs:77, VectorCollector.cs:79]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign full_and = full & WriteGranted; // @[VectorCollector.cs:89]
-  assign write_block_eq = write_block == BlocksLast; // @[VectorCollector.cs:89]
-  assign write_pixel_eq = write_pixel == PixelsLast; // @[VectorCollector.cs:89]
-  assign InValid_and = InValid & InReady; // @[VectorCollector.cs:59]
-  assign collect_beat_eq = collect_beat == 2'd1; // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
-  assign write_block_not = ~write_block_eq; // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
-  assign InReady = (~full) | WriteGranted; // @[VectorCollector.cs:51]
-  assign WriteValid = full; // @[VectorCollector.cs:46]
-  assign WriteAddress = write_base + write_block[12:0]; // @[VectorCollector.cs:47]
-  assign WriteData[7:0] = collected_0; // @[VectorCollector.cs:49]
-  assign WriteData[15:8] = collected_1; // @[VectorCollector.cs:49]
-  assign WriteData[23:16] = collected_2; // @[VectorCollector.cs:49]
-  assign WriteData[31:24] = collected_3; // @[VectorCollector.cs:49]
-  assign WriteData[39:32] = collected_4; // @[VectorCollector.cs:49]
-  assign WriteData[47:40] = collected_5; // @[VectorCollector.cs:49]
-  assign WriteData[55:48] = collected_6; // @[VectorCollector.cs:49]
-  assign WriteData[63:56] = collected_7; // @[VectorCollector.cs:49]
-  assign WriteData[71:64] = collected_8; // @[VectorCollector.cs:49]
-  assign WriteData[79:72] = collected_9; // @[VectorCollector.cs:49]
-  assign WriteData[87:80] = collected_10; // @[VectorCollector.cs:49]
-  assign WriteData[95:88] = collected_11; // @[VectorCollector.cs:49]
-  assign WriteData[103:96] = collected_12; // @[VectorCollector.cs:49]
-  assign WriteData[111:104] = collected_13; // @[VectorCollector.cs:49]
-  assign WriteData[119:112] = collected_14; // @[VectorCollector.cs:49]
-  assign WriteData[127:120] = collected_15; // @[VectorCollector.cs:49]
-  assign WriteData[135:128] = collected_16; // @[VectorCollector.cs:49]
-  assign WriteData[143:136] = collected_17; // @[VectorCollector.cs:49]
-  assign WriteData[151:144] = collected_18; // @[VectorCollector.cs:49]
-  assign WriteData[159:152] = collected_19; // @[VectorCollector.cs:49]
-  assign WriteData[167:160] = collected_20; // @[VectorCollector.cs:49]
-  assign WriteData[175:168] = collected_21; // @[VectorCollector.cs:49]
-  assign WriteData[183:176] = collected_22; // @[VectorCollector.cs:49]
-  assign WriteData[191:184] = collected_23; // @[VectorCollector.cs:49]
-  assign WriteData[199:192] = collected_24; // @[VectorCollector.cs:49]
-  assign WriteData[207:200] = collected_25; // @[VectorCollector.cs:49]
-  assign WriteData[215:208] = collected_26; // @[VectorCollector.cs:49]
-  assign WriteData[223:216] = collected_27; // @[VectorCollector.cs:49]
-  assign WriteData[231:224] = collected_28; // @[VectorCollector.cs:49]
-  assign WriteData[239:232] = collected_29; // @[VectorCollector.cs:49]
-  assign WriteData[247:240] = collected_30; // @[VectorCollector.cs:49]
-  assign WriteData[255:248] = collected_31; // @[VectorCollector.cs:49]
-  assign LastWritten = ((writes_left & full_and) & write_block_eq) & write_pixel_eq; // @[VectorCollector.cs:89]
+  assign full_and = full & WriteGranted; // @[VectorCollector.cs:91]
+  assign write_block_eq = write_block == BlocksLast; // @[VectorCollector.cs:91]
+  assign write_pixel_eq = write_pixel == PixelsLast; // @[VectorCollector.cs:91]
+  assign InValid_and = InValid & InReady; // @[VectorCollector.cs:61]
+  assign collect_beat_eq = collect_beat == 2'd1; // @[VectorCollector.cs:64, VectorCollector.cs:74, VectorCollector.cs:88]
+  assign write_block_not = ~write_block_eq; // @[VectorCollector.cs:71, VectorCollector.cs:77, VectorCollector.cs:79]
+  assign InReady = (~full) | WriteGranted; // @[VectorCollector.cs:53]
+  assign WriteValid = full; // @[VectorCollector.cs:48]
+  assign WriteAddress = write_base + write_block[12:0]; // @[VectorCollector.cs:49]
+  assign WriteData[7:0] = collected_0; // @[VectorCollector.cs:51]
+  assign WriteData[15:8] = collected_1; // @[VectorCollector.cs:51]
+  assign WriteData[23:16] = collected_2; // @[VectorCollector.cs:51]
+  assign WriteData[31:24] = collected_3; // @[VectorCollector.cs:51]
+  assign WriteData[39:32] = collected_4; // @[VectorCollector.cs:51]
+  assign WriteData[47:40] = collected_5; // @[VectorCollector.cs:51]
+  assign WriteData[55:48] = collected_6; // @[VectorCollector.cs:51]
+  assign WriteData[63:56] = collected_7; // @[VectorCollector.cs:51]
+  assign WriteData[71:64] = collected_8; // @[VectorCollector.cs:51]
+  assign WriteData[79:72] = collected_9; // @[VectorCollector.cs:51]
+  assign WriteData[87:80] = collected_10; // @[VectorCollector.cs:51]
+  assign WriteData[95:88] = collected_11; // @[VectorCollector.cs:51]
+  assign WriteData[103:96] = collected_12; // @[VectorCollector.cs:51]
+  assign WriteData[111:104] = collected_13; // @[VectorCollector.cs:51]
+  assign WriteData[119:112] = collected_14; // @[VectorCollector.cs:51]
+  assign WriteData[127:120] = collected_15; // @[VectorCollector.cs:51]
+  assign WriteData[135:128] = collected_16; // @[VectorCollector.cs:51]
+  assign WriteData[143:136] = collected_17; // @[VectorCollector.cs:51]
+  assign WriteData[151:144] = collected_18; // @[VectorCollector.cs:51]
+  assign WriteData[159:152] = collected_19; // @[VectorCollector.cs:51]
+  assign WriteData[167:160] = collected_20; // @[VectorCollector.cs:51]
+  assign WriteData[175:168] = collected_21; // @[VectorCollector.cs:51]
+  assign WriteData[183:176] = collected_22; // @[VectorCollector.cs:51]
+  assign WriteData[191:184] = collected_23; // @[VectorCollector.cs:51]
+  assign WriteData[199:192] = collected_24; // @[VectorCollector.cs:51]
+  assign WriteData[207:200] = collected_25; // @[VectorCollector.cs:51]
+  assign WriteData[215:208] = collected_26; // @[VectorCollector.cs:51]
+  assign WriteData[223:216] = collected_27; // @[VectorCollector.cs:51]
+  assign WriteData[231:224] = collected_28; // @[VectorCollector.cs:51]
+  assign WriteData[239:232] = collected_29; // @[VectorCollector.cs:51]
+  assign WriteData[247:240] = collected_30; // @[VectorCollector.cs:51]
+  assign WriteData[255:248] = collected_31; // @[VectorCollector.cs:51]
+  assign LastWritten = ((writes_left & full_and) & write_block_eq) & write_pixel_eq; // @[VectorCollector.cs:91]
+  assign WriteBlock = write_block; // @[VectorCollector.cs:92]
+  assign WriteFirstPixel = write_pixel == 16'd0; // @[VectorCollector.cs:93]
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_0 <= InBeat[7:0];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_1 <= InBeat[15:8];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_2 <= InBeat[23:16];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_3 <= InBeat[31:24];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_4 <= InBeat[39:32];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_5 <= InBeat[47:40];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_6 <= InBeat[55:48];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_7 <= InBeat[63:56];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_8 <= InBeat[71:64];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_9 <= InBeat[79:72];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_10 <= InBeat[87:80];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_11 <= InBeat[95:88];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_12 <= InBeat[103:96];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_13 <= InBeat[111:104];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_14 <= InBeat[119:112];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd0))
       collected_15 <= InBeat[127:120];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_16 <= InBeat[7:0];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_17 <= InBeat[15:8];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_18 <= InBeat[23:16];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_19 <= InBeat[31:24];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_20 <= InBeat[39:32];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_21 <= InBeat[47:40];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_22 <= InBeat[55:48];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_23 <= InBeat[63:56];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_24 <= InBeat[71:64];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_25 <= InBeat[79:72];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_26 <= InBeat[87:80];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_27 <= InBeat[95:88];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_28 <= InBeat[103:96];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_29 <= InBeat[111:104];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_30 <= InBeat[119:112];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:59]
+  always @(posedge clk) begin // @[VectorCollector.cs:61]
     if (InValid_and & (collect_beat == 2'd1))
       collected_31 <= InBeat[127:120];
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:62, VectorCollector.cs:72, VectorCollector.cs:86]
+  always @(posedge clk) begin // @[VectorCollector.cs:64, VectorCollector.cs:74, VectorCollector.cs:88]
     if (rst)
       collect_beat <= 2'd0;
     else
@@ -285,7 +289,7 @@ module VectorCollector16x32 (
         collect_beat <= collect_beat_eq ? 2'd0 : (collect_beat + 2'd1);
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:63, VectorCollector.cs:85]
+  always @(posedge clk) begin // @[VectorCollector.cs:65, VectorCollector.cs:87]
     if (rst)
       full <= 1'b0;
     else
@@ -297,7 +301,7 @@ module VectorCollector16x32 (
         full <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:68, VectorCollector.cs:79]
+  always @(posedge clk) begin // @[VectorCollector.cs:70, VectorCollector.cs:81]
     if (Start)
       write_pixel <= 16'd0;
     else if (full_and)
@@ -305,14 +309,14 @@ module VectorCollector16x32 (
         write_pixel <= write_pixel + 16'd1;
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:69, VectorCollector.cs:75, VectorCollector.cs:77]
+  always @(posedge clk) begin // @[VectorCollector.cs:71, VectorCollector.cs:77, VectorCollector.cs:79]
     if (Start)
       write_block <= 16'd0;
     else if (full_and)
       write_block <= write_block_not ? (write_block + 16'd1) : 16'd0;
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:70, VectorCollector.cs:78]
+  always @(posedge clk) begin // @[VectorCollector.cs:72, VectorCollector.cs:80]
     if (Start)
       write_base <= Destination;
     else if (full_and)
@@ -320,7 +324,7 @@ module VectorCollector16x32 (
         write_base <= write_base + DestinationStride;
   end
 
-  always @(posedge clk) begin // @[VectorCollector.cs:71, VectorCollector.cs:80, VectorCollector.cs:87]
+  always @(posedge clk) begin // @[VectorCollector.cs:73, VectorCollector.cs:82, VectorCollector.cs:89]
     if (rst)
       writes_left <= 1'b0;
     else

@@ -29,7 +29,7 @@ internal static class ElementwiseLowering
             foreach (var (pa, pb) in heldA.Parts.Zip(heldB.Parts))
             {
                 var pixels = pa.Rows * a.Width;
-                ctx.Emit(new Isa.Add { Group = pa.Group, Src = pa.ActRow, SrcB = pb.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = pa.ActRow, DstStride = a.Blocks, Param = 0 });
+                ctx.EmitWriting(new Isa.Add { Group = pa.Group, Src = pa.ActRow, SrcB = pb.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = pa.ActRow, DstStride = a.Blocks, Param = 0 }, output, 0);
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = pa.Group, Offset = output.At(pa.Sample) + ((long)pa.FirstRow * a.Width * a.PixelBytes), ActRow = pa.ActRow, Rows = pixels * a.Blocks, Chunks = 1 });
             }
             ctx.End($"{a.Channels}x{a.Height}x{a.Width}", $"both operands in the buffers, {heldA.Parts.Count} parts", 0);
@@ -46,7 +46,7 @@ internal static class ElementwiseLowering
                 var pixels = part.Rows * a.Width;
                 var offset = (long)part.FirstRow * a.Width * a.PixelBytes;
                 ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = other.At(part.Sample) + offset, ActRow = row, Rows = pixels * a.Blocks, Chunks = 1 });
-                ctx.Emit(new Isa.Add { Group = part.Group, Src = aHeld ? part.ActRow : row, SrcB = aHeld ? row : part.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row, DstStride = a.Blocks, Param = 0 });
+                ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = aHeld ? part.ActRow : row, SrcB = aHeld ? row : part.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row, DstStride = a.Blocks, Param = 0 }, output, 0);
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + offset, ActRow = row, Rows = pixels * a.Blocks, Chunks = 1 });
             }
             ctx.End($"{a.Channels}x{a.Height}x{a.Width}", $"{(aHeld ? "first" : "second")} operand in the buffers, {onChip.Parts.Count} parts", 0);
@@ -103,7 +103,7 @@ internal static class ElementwiseLowering
                     var src = ctx.ResidentCopy(t)?.Find(part.Sample, part.Group) is { } held && held.FirstRow == part.FirstRow && held.Rows == part.Rows ? held : null;
                     if (src is null)
                         ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = place + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });
-                    ctx.Emit(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? place + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = place + first, DstStride = blocks, Param = param, SingleOperand = true });
+                    ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? place + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = place + first, DstStride = blocks, Param = param, SingleOperand = true }, output, first);
                     first += t.Blocks;
                 }
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + ((long)part.FirstRow * output.Width * output.PixelBytes), ActRow = place, Rows = pixels * blocks, Chunks = 1 });
@@ -179,7 +179,8 @@ internal static class ElementwiseLowering
                 var instructions = work(GroupOf(sample, b), region, pixels);
                 for (var i = 0; i < instructions.Count; i++)
                 {
-                    ctx.Emit(instructions[i] with { Wait = i == 0 ? Engines.Load : Engines.None, Signal = i == instructions.Count - 1 ? Engines.Store : Engines.None });
+                    // The work writes each pixel's first output.Blocks rows from the band's region on.
+                    ctx.EmitWriting(instructions[i] with { Wait = i == 0 ? Engines.Load : Engines.None, Signal = i == instructions.Count - 1 ? Engines.Store : Engines.None }, output, instructions[i].Dst - region);
                 }
             }
             for (var sample = 0; sample < ctx.Batch; sample++)

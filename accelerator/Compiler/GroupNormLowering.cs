@@ -65,8 +65,8 @@ internal static class GroupNormLowering
 
         if (bands is null)
         {
-            InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null);
-            ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", $"in the buffers where the layer before left it, {onChip!.Parts.Count} parts", 0);
+            var gathered = InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null);
+            ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", $"in the buffers where the layer before left it, {onChip!.Parts.Count} parts{(gathered ? ", statistics gathered by the ADDs that wrote it" : "")}", 0);
             ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = place.Value })]);
             return output;
         }
@@ -156,11 +156,15 @@ internal static class GroupNormLowering
     /// it) and stored from there. Nothing is loaded; the tokens come from the footprints. A tensor whose
     /// writer finished its channel blocks in chunks (a convolution's output-channel chunks) is normalized
     /// chunk by chunk, GroupNorm's groups never spanning two: the first chunk's statistics, finish and apply
-    /// run on the vector unit while the array still computes the next.
+    /// run on the vector unit while the array still computes the next. A tensor the ADDs of one sample wrote
+    /// needs no statistics pass: they gather it as they write (<see cref="LoweringContext.GatherStatistics"/>).
+    /// Returns whether they did.
     /// </summary>
-    private static void InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
+    private static bool InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
     {
         var chunks = Chunks(x, onChip.WrittenBlocks, perGroup, ctx.Tn);
+        // The ADDs that wrote the tensor (a residual add, a concatenation's rescales) gathered its statistics.
+        var gathered = chunks.Count == 1 && ctx.GatherStatistics(x);
         var middles = new List<Store>();
         // Chunk by chunk, each sample in turn: a chunk's groups share no statistics with the next chunk's.
         for (var k = 0; k < chunks.Count; k++)
@@ -169,7 +173,7 @@ internal static class GroupNormLowering
             for (var sample = 0; sample < ctx.Batch; sample++)
             {
                 var parts = onChip.Parts.Where(p => p.Sample == sample).OrderBy(p => p.FirstRow).ToList();
-                for (var i = 0; i < parts.Count; i++)
+                for (var i = 0; i < parts.Count && !gathered; i++)
                     ctx.Emit(new GroupNormStatistics { Group = parts[i].Group, Src = parts[i].ActRow + chunk.First, Pixels = parts[i].Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, ChannelBase = chunk.First, Clear = i == 0 });
                 if (sample == 0 && k == 0)
                 {
@@ -192,6 +196,7 @@ internal static class GroupNormLowering
             }
         }
         middles.ForEach(ctx.EmitLater);
+        return gathered;
     }
 
     /// <summary>

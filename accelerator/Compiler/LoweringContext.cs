@@ -27,6 +27,8 @@ internal sealed class LoweringContext
     // STOREs put off to the end of the next layer, each with the layer that emitted it, its DDR lines and its buffer rows.
     private readonly List<(Store Store, int Layer, IReadOnlyList<MemoryAccess> Ddr, long First, long End)> deferred = [];
 
+    // The vector instructions that wrote each tensor of one sample (index, first channel block), for a GroupNorm to take its statistics from.
+    private readonly Dictionary<(string Point, int? Sample), List<(int Index, int ChannelBlock)>> writers = [];
     // Every activation point's tensor, all samples' copies; and each sample's view of one, by the view.
     private readonly Dictionary<string, DdrTensor> tensors = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Point, int Sample), DdrTensor> views = [];
@@ -194,6 +196,45 @@ internal sealed class LoweringContext
         if (deferred.Count > 0 && Conflicts(instruction))
             FlushDeferred();
         instructions.Add(instruction);
+    }
+
+    /// <summary>
+    /// Emits a vector instruction that writes channel blocks <paramref name="channelBlock"/> onwards of
+    /// <paramref name="output"/>'s rows, so that the GroupNorm reading it may gather its statistics there
+    /// (<see cref="GatherStatistics"/>). Only one sample's writers are kept: the table is one for all.
+    /// </summary>
+    public void EmitWriting(VectorMap instruction, DdrTensor output, int channelBlock)
+    {
+        Emit(instruction);
+        if (Batch != 1)
+            return;
+        var key = (output.Point, Sample);
+        if (!writers.TryGetValue(key, out var list))
+            writers[key] = list = [];
+        list.Add((instructions.Count - 1, channelBlock));
+    }
+
+    /// <summary>
+    /// Sets Statistics on every ADD that wrote <paramref name="x"/>, each channel block's first one clearing the
+    /// table, when they all are ADDs and no other instruction has added into the statistics table since the
+    /// first: the table then holds what a GN_STATS pass over x would give, and the GroupNorm needs none.
+    /// </summary>
+    public bool GatherStatistics(DdrTensor x)
+    {
+        if (Batch != 1 || !writers.TryGetValue((x.Point, Sample), out var list) || list.Count == 0)
+            return false;
+        var indices = list.Select(w => w.Index).ToHashSet();
+        if (list.Any(w => instructions[w.Index] is not Isa.Add))
+            return false;
+        for (var i = list.Min(w => w.Index); i < instructions.Count; i++)
+        {
+            if (instructions[i] is GroupNormStatistics || (instructions[i] is Isa.Add { Statistics: true } && !indices.Contains(i)))
+                return false;
+        }
+        var cleared = new HashSet<int>();
+        foreach (var (index, channelBlock) in list.OrderBy(w => w.Index))
+            instructions[index] = ((Isa.Add)instructions[index]) with { Statistics = true, StatisticsBase = channelBlock, StatisticsClear = cleared.Add(channelBlock) };
+        return true;
     }
 
     /// <summary>

@@ -247,6 +247,15 @@ public sealed record Add : VectorMap
 
     [Field(1, "no second operand: b = 0")]
     public bool SingleOperand { get; init; }
+
+    [Field(1, "also add each written value and its square into the GroupNorm statistics, as GN_STATS would reading the output")]
+    public bool Statistics { get; init; }
+
+    [Field(16, "with Statistics: channel block (Tn) of block 0 in the statistics table")]
+    public int StatisticsBase { get; init; }
+
+    [Field(1, "with Statistics: the first pixel stores instead of adding (a new tensor)")]
+    public bool StatisticsClear { get; init; }
 }
 
 [Instruction(9, "GN_STATS", Engine.Vector, "GroupNorm statistics: per channel, add x and x squared of the streamed values")]

@@ -183,8 +183,8 @@ public static class ProgramValidation
                     problems.Add(ActivationRange("the output rows", map.Dst, map.Dst + ((long)(map.Pixels - 1) * map.DstStride) + map.Blocks - 1));
                 if (s is Add { SingleOperand: false } add)
                     problems.Add(ActivationRange("the second operand's rows", add.SrcB, add.SrcB + ((long)(add.Pixels - 1) * add.SrcStride) + add.Blocks - 1));
-                var channelBase = s switch { GroupNormStatistics g => g.ChannelBase, GroupNormApply g => g.ChannelBase, _ => 0 };
-                if (s is GroupNormStatistics or GroupNormApply && (long)(channelBase + s.Blocks) * tn > c.MaxChannels)
+                var channelBase = s switch { GroupNormStatistics g => g.ChannelBase, GroupNormApply g => g.ChannelBase, Add g => g.StatisticsBase, _ => 0 };
+                if (s is GroupNormStatistics or GroupNormApply or Add { Statistics: true } && (long)(channelBase + s.Blocks) * tn > c.MaxChannels)
                     problems.Add($"channels {channelBase * tn} .. {((channelBase + s.Blocks) * tn) - 1} exceed the GroupNorm tables' {c.MaxChannels} channels (MaxChannels)");
                 problems.Add(s switch
                 {

@@ -35,6 +35,8 @@ public sealed class VectorCollector : Module
         WriteData = Output(Vec(tn, SInt(8)));
         WriteGranted = Input(Bool());
         LastWritten = Output(Bool());
+        WriteBlock = Output(UInt(16));
+        WriteFirstPixel = Output(Bool());
 
         var collected = Enumerable.Range(0, tn).Select(n => Reg(SInt(8), name: $"collected_{n}")).ToArray();
         var collectBeat = Reg(UInt(rowBeatBits), reset: 0, name: "collect_beat");
@@ -87,6 +89,8 @@ public sealed class VectorCollector : Module
             writesLeft.Assign(false);
         });
         LastWritten.Assign(writesLeft & written & lastWriteBlock & lastWritePixel);
+        WriteBlock.Assign(writeBlock);
+        WriteFirstPixel.Assign(writePixel == 0);
     }
 
     public AcceleratorConfig Config { get; }
@@ -129,4 +133,10 @@ public sealed class VectorCollector : Module
 
     /// <summary>Pulse: the instruction's last row is written.</summary>
     public Bool LastWritten { get; }
+
+    /// <summary>The channel block of the row offered for writing.</summary>
+    public UInt WriteBlock { get; }
+
+    /// <summary>The row offered for writing belongs to the instruction's first pixel.</summary>
+    public Bool WriteFirstPixel { get; }
 }

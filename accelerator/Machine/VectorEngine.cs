@@ -137,6 +137,9 @@ public sealed class VectorEngine : Module
         var gnStatistics = Instance(new GroupNormStatisticsUnit(tn, config.MaxChannels, config.ClockDomain), "statistics");
         var gnApply = Instance(new GroupNormApplyUnit(lanes, config.MaxChannels, config.ClockDomain), "normalize");
         var collectorReady = Wire(Bool(), name: "collector_ready");
+        var collectorBlock = Wire(UInt(16), name: "collector_block");
+        var collectorFirstPixel = Wire(Bool(), name: "collector_first_pixel");
+        var collectorRow = Wire(Vec(tn, SInt(8)), name: "collector_row");
 
         table.TableWrite.Assign(Tables.Activation);
         table.TableSlot.Assign(Tables.ActivationSlot);
@@ -155,11 +158,18 @@ public sealed class VectorEngine : Module
         scaleAdd.B.ConnectFrom([.. bytesB.Select(b => Mux(single, Hw.SLit(0, 8), b))]);
         scaleAdd.OutReady.Assign(collectorReady);
 
-        gnStatistics.InValid.Assign(beatValid & isStatistics);
+        // GN_STATS feeds the statistics the rows it reads; an ADD with Statistics the rows it writes (its output
+        // as a GN_STATS reading it after would see it), so the GroupNorm after the add needs no pass of its own.
+        var addStatistics = isAdd & add.Flag(f => f.Statistics);
         var statisticsRowBits = Hw.BitsFor(config.MaxChannels / tn);
-        gnStatistics.Index.Assign((channelBase.Resize(statisticsRowBits) + headBlock.Resize(statisticsRowBits)).Resize(statisticsRowBits));
-        gnStatistics.First.Assign(statistics.Flag(f => f.Clear) & headFirst);
-        gnStatistics.X.ConnectFrom(splitter.Row);
+        var rowWritten = Wire(Bool(), name: "row_written");
+        gnStatistics.InValid.Assign((beatValid & isStatistics) | (addStatistics & rowWritten));
+        gnStatistics.Index.Assign(Mux(
+            isStatistics,
+            (channelBase.Resize(statisticsRowBits) + headBlock.Resize(statisticsRowBits)).Resize(statisticsRowBits),
+            (add[f => f.StatisticsBase].Resize(statisticsRowBits) + collectorBlock.Resize(statisticsRowBits)).Resize(statisticsRowBits)));
+        gnStatistics.First.Assign(Mux(isStatistics, statistics.Flag(f => f.Clear) & headFirst, add.Flag(f => f.StatisticsClear) & collectorFirstPixel));
+        gnStatistics.X.ConnectFrom([.. Enumerable.Range(0, tn).Select(n => Mux(isStatistics, splitter.Row[n], collectorRow[n]))]);
 
         gnApply.InValid.Assign(beatValid & isApply);
         gnApply.Index.Assign(channelRow);
@@ -236,6 +246,10 @@ public sealed class VectorEngine : Module
         collector.InValid.Assign(outValid & running);
         collector.InBeat.ConnectFrom(outBeat);
         collectorReady.Assign(collector.InReady);
+        collectorBlock.Assign(collector.WriteBlock);
+        collectorFirstPixel.Assign(collector.WriteFirstPixel);
+        collectorRow.ConnectFrom(collector.WriteData);
+        rowWritten.Assign(collector.WriteValid & Write.Granted);
         Write.Valid.Assign(collector.WriteValid);
         Write.Group.Assign(group);
         Write.Address.Assign(collector.WriteAddress);
@@ -264,7 +278,9 @@ public sealed class VectorEngine : Module
         // ---- completion ----
         // GN_STATS ends when its last beat has passed the two statistics stages.
         var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & reader.LastRow, reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
-        done.Assign(running & (collector.LastWritten | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
+        // So does an ADD with Statistics when its last written row has.
+        var addStatisticsEnd = RegNext(RegNext(collector.LastWritten & addStatistics, reset: 0, name: "add_statistics_end_0"), reset: 0, name: "add_statistics_end_1");
+        done.Assign(running & ((collector.LastWritten & !addStatistics) | addStatisticsEnd | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Unused(Cat(Control.StepGroup, parameter, Control.Instruction), "other_fields");
         Control.Busy.Assign(busy);

@@ -40,6 +40,9 @@ internal sealed class VectorTiming : IInstructionTiming
     /// <summary>A group's sums besides one cycle a channel: the last channel's read, shift and add, and the machine's start.</summary>
     public const int GroupCloseCycles = 3;
 
+    /// <summary>An ADD with Statistics: its last written row through the statistics unit's two stages before done.</summary>
+    public const int AddStatisticsCycles = 2;
+
     /// <summary>Cycles a vector stream takes a source row: GN_STATS takes a whole row a cycle, the other units a beat of VectorLanes values (and an ADD's two operands two reads).</summary>
     public static int CyclesPerRow(VectorStream stream, Configuration.AcceleratorConfig config)
         => stream is GroupNormStatistics ? 1 : Math.Max(Math.Max(1, config.Tn / config.VectorLanes), stream is Add { SingleOperand: false } ? 2 : 1);
@@ -102,7 +105,7 @@ internal sealed class VectorTiming : IInstructionTiming
                     GroupNormApply => GroupNormApplyUnit.Latency,
                     _ => 0,
                 };
-                return streamed + latency + TailCycles;
+                return streamed + latency + TailCycles + (stream is Add { Statistics: true } ? AddStatisticsCycles : 0);
             default:
                 throw new ArgumentException($"{instruction} is not a vector instruction", nameof(instruction));
         }

@@ -19,7 +19,7 @@ public static class SystemScenarios
     /// <summary>The small build with the default preset's shape (<see cref="Presets.SmallWide"/>): the scenarios run on it beside the small preset.</summary>
     public static AcceleratorConfig Wide => Presets.SmallWide;
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -36,6 +36,7 @@ public static class SystemScenarios
         "step-groups" => StepGroups(config, seed),
         "strided-copy" => StridedCopy(config, seed),
         "conv-zero-point" => ConvZeroPoint(config, seed),
+        "add-statistics" => AddStatistics(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -384,6 +385,84 @@ public static class SystemScenarios
                 var ba = b.Select((x, i) => add.Apply(x, a[i])).ToArray();
                 return [.. Compare("group 0", ScenarioImage.At(ddr, outAt[0], pixels * channels), channels, h, w, channels, ab),
                     .. Compare("group 1", ScenarioImage.At(ddr, outAt[1], pixels * channels), channels, h, w, channels, ba)];
+            });
+    }
+
+    /// <summary>
+    /// GroupNorm + SiLU of a tensor whose writers gathered its statistics (ADD with Statistics): channel block 0
+    /// a residual add, block 1 a rescale (a concatenation's part, StatisticsBase 1), each over two PE groups'
+    /// halves of the pixels, then GN_FINISH and GN_APPLY with no GN_STATS pass. An earlier tensor's sums
+    /// lie in the table: each block's first writer clears them.
+    /// </summary>
+    public static Scenario AddStatistics(AcceleratorConfig config, int seed)
+    {
+        var (_, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 13);
+        var channels = 2 * tn;
+        const int groups = 8, h = 8, w = 8;
+        var pixels = h * w;
+        var half = pixels / 2;
+        var a = Edgy(r, channels * pixels);
+        var b = Edgy(r, channels * pixels);
+        const double outScale = 0.06, normScale = 0.03, siluScale = 0.02;
+        var add = ResidualAdd.FromScales(0.04, 0.07, outScale);
+        var rescale = ResidualAdd.Rescale(0.04, outScale);
+        var written = a.Select((x, i) => i / pixels < tn ? add.Apply(x, b[i]) : rescale.Apply(x, 0)).ToArray();
+        var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
+        var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
+        var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / normScale, beta[c] / normScale)).ToArray();
+        var count = channels / groups * pixels;
+        var epsilon = IntegerGroupNorm.EpsilonTerm(1e-5, count, outScale);
+        var silu = ActivationTable.Silu(normScale, siluScale);
+
+        var image = new ScenarioImage(config);
+        var aAt = image.Put(TensorLayout.ToHwc(a, channels, h, w, channels));
+        var bAt = image.Put(TensorLayout.ToHwc(b, channels, h, w, channels));
+        var addAt = image.Put([AddParameters.Of(add), AddParameters.Of(rescale)]);
+        var normAt = image.Put([new GroupNormParameters { Count = count, EpsilonTerm = epsilon }]);
+        var channelsAt = image.Put(entries.Select(e => GroupNormEntry.Of(e)));
+        var tableAt = image.Put([.. silu.Entries.Select(v => (byte)v)]);
+        var writtenAt = image.Reserve(pixels * channels);
+        var outAt = image.Reserve(pixels * channels);
+        var blocks = channels / tn;
+        var rows = half * blocks;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = addAt, First = 14, Count = 2 })
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = normAt, First = 5, Count = 1 })
+            .Add(new LoadTable { Kind = TableKind.GroupNorm, Offset = channelsAt, Count = channels })
+            .Add(new LoadTable { Kind = TableKind.Activation, Offset = tableAt, First = 0, Count = 1 });
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Load { Group = g, Offset = aAt + (g * half * channels), Rows = rows, Chunks = 1 })
+                .Add(new Load { Group = g, Offset = bAt + (g * half * channels), Rows = rows, Chunks = 1, ActRow = rows, Signal = g == 1 ? Engines.Vector : Engines.None });
+        }
+        // Sums of another tensor (b's first half) in the table, as a GroupNorm before would leave them.
+        program = program.Add(new GroupNormStatistics { Group = 0, Src = rows, Pixels = half, Blocks = blocks, SrcStride = blocks, Clear = true, Wait = Engines.Load });
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Add { Group = g, Src = 0, SrcB = rows, Pixels = half, Blocks = 1, SrcStride = blocks, Dst = 400, DstStride = blocks, Param = 14, Statistics = true, StatisticsClear = g == 0 })
+                .Add(new Add { Group = g, Src = 1, Pixels = half, Blocks = 1, SrcStride = blocks, Dst = 401, DstStride = blocks, Param = 15, SingleOperand = true, Statistics = true, StatisticsBase = 1, StatisticsClear = g == 0 });
+        }
+        program = program.Add(new GroupNormFinish { Channels = channels, ChannelsPerGroup = channels / groups, Param = 5 });
+        for (var g = 0; g < 2; g++)
+            program = program.Add(new GroupNormApply { Group = g, Src = 400, Pixels = half, Blocks = blocks, SrcStride = blocks, Dst = 600, DstStride = blocks, Param = 5, ApplyTable = true, Slot = 0, Signal = g == 1 ? Engines.Store : Engines.None });
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Store { Group = g, Offset = writtenAt + (g * half * channels), ActRow = 400, Rows = rows, Chunks = 1, Wait = g == 0 ? Engines.Vector : Engines.None })
+                .Add(new Store { Group = g, Offset = outAt + (g * half * channels), ActRow = 600, Rows = rows, Chunks = 1 });
+        }
+        program = program.Add(new Finish());
+        return new Scenario("add-statistics", $"GroupNorm + SiLU of {channels} channels in {groups} groups on 8x8 with no statistics pass: a residual add (block 0) and a rescale (block 1) on two PE groups' halves gather the statistics as they write, clearing an earlier tensor's sums", image.Build(), image.Registers(), program.Build(),
+            ddr =>
+            {
+                var normalized = Int8Ops.GroupNorm(new Int8Tensor([1, channels, h, w], outScale, written), groups, epsilon, entries, normScale);
+                var expected = new sbyte[normalized.Length];
+                silu.Apply(normalized.Data, expected);
+                return [.. Compare("add and rescale", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
+                    .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, expected)];
             });
     }
 

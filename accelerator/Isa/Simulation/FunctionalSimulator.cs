@@ -408,7 +408,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             var add = Parameter<AddParameters>(step, a.Param).ToResidualAdd();
             var tn = c.Tn;
             var b = new sbyte[tn];
-            foreach (var (src, dst, block, _) in Rows(a, a.Dst, a.DstStride))
+            foreach (var (src, dst, block, pixel) in Rows(a, a.Dst, a.DstStride))
             {
                 ReadAct(step, a.Group, src, 1, AllLanes);
                 var srcB = a.SrcB + (src - a.Src);
@@ -420,23 +420,30 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 for (var n = 0; n < tn; n++)
                     act[a.Group][(dst * tn) + n] = add.Apply(act[a.Group][(src * tn) + n], b[n]);
                 WriteAct(step, a.Group, dst, 1, AllLanes);
+                if (a.Statistics)
+                    Accumulate(a.Group, dst, a.StatisticsBase + block, a.StatisticsClear && pixel == 0);
             }
         }
 
         private void Statistics_(ScheduledInstruction step, GroupNormStatistics s)
         {
-            var tn = c.Tn;
             foreach (var (src, _, block, pixel) in Rows(s, 0, 0))
             {
                 ReadAct(step, s.Group, src, 1, AllLanes);
-                var first = s.Clear && pixel == 0;
-                for (var n = 0; n < tn; n++)
-                {
-                    var channel = ((s.ChannelBase + block) * tn) + n;
-                    long x = act[s.Group][(src * tn) + n];
-                    statisticsSum[channel] = Wrap((first ? 0 : statisticsSum[channel]) + x, StatisticsSumBits, true);
-                    statisticsSquares[channel] = Wrap((first ? 0 : statisticsSquares[channel]) + (x * x), StatisticsSquareBits, false);
-                }
+                Accumulate(s.Group, src, s.ChannelBase + block, s.Clear && pixel == 0);
+            }
+        }
+
+        /// <summary>Adds buffer row <paramref name="row"/>'s values and their squares into channel block <paramref name="channelBlock"/>'s statistics (stores them when <paramref name="first"/>).</summary>
+        private void Accumulate(int group, int row, int channelBlock, bool first)
+        {
+            var tn = c.Tn;
+            for (var n = 0; n < tn; n++)
+            {
+                var channel = (channelBlock * tn) + n;
+                long x = act[group][(row * tn) + n];
+                statisticsSum[channel] = Wrap((first ? 0 : statisticsSum[channel]) + x, StatisticsSumBits, true);
+                statisticsSquares[channel] = Wrap((first ? 0 : statisticsSquares[channel]) + (x * x), StatisticsSquareBits, false);
             }
         }
 
