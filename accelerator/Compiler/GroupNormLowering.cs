@@ -183,16 +183,37 @@ internal static class GroupNormLowering
                 // A chunk of padding only has gain and offset 0: it needs no statistics.
                 if (chunk.First * ctx.Tn < finishChannels)
                     ctx.Emit(new GroupNormFinish { FirstChannel = chunk.First * ctx.Tn, Channels = Math.Min(finishChannels, chunk.End * ctx.Tn), ChannelsPerGroup = perGroup, Param = ParameterSlot });
+                // In the last chunk every part's edge rows, which the next convolution's neighbouring windows load
+                // as their halo, are applied and stored first, then the rows between: the halo rows travel through
+                // DDR under the other rows' apply instead of after the last part's.
+                var between = new List<GroupNormApply>();
                 foreach (var part in parts)
                 {
-                    ctx.Emit(new GroupNormApply { Group = part.Group, Src = part.ActRow + chunk.First, Pixels = part.Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, Dst = place + chunk.First, DstStride = x.Blocks, ChannelBase = chunk.First, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot });
+                    var apply = new GroupNormApply { Group = part.Group, Src = part.ActRow + chunk.First, Pixels = part.Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, Dst = place + chunk.First, DstStride = x.Blocks, ChannelBase = chunk.First, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot };
                     if (k < chunks.Count - 1)
+                    {
+                        ctx.Emit(apply);
                         continue;
+                    }
                     var (edges, middle) = PartStores(output, sample, part.Group, part.FirstRow, part.Rows, place);
+                    if (middle is null || chunks.Count > 1)
+                    {
+                        ctx.Emit(apply);
+                        edges.ToList().ForEach(ctx.Emit);
+                        if (middle is not null)
+                            middles.Add(middle);
+                        continue;
+                    }
+                    const int halo = ResidentTensor.HaloRows;
+                    var rowBuffer = x.Width * x.Blocks;
+                    GroupNormApply Rows(int from, int count) => apply with { Src = apply.Src + (from * rowBuffer), Dst = apply.Dst + (from * rowBuffer), Pixels = count * x.Width };
+                    ctx.Emit(Rows(0, halo));
+                    ctx.Emit(Rows(part.Rows - halo, halo));
                     edges.ToList().ForEach(ctx.Emit);
-                    if (middle is not null)
-                        middles.Add(middle);
+                    between.Add(Rows(halo, part.Rows - (2 * halo)));
+                    middles.Add(middle);
                 }
+                between.ForEach(ctx.Emit);
             }
         }
         middles.ForEach(ctx.EmitLater);

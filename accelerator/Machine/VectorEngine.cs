@@ -247,6 +247,8 @@ public sealed class VectorEngine : Module
         collector.InBeat.ConnectFrom(outBeat);
         collectorReady.Assign(collector.InReady);
         collectorBlock.Assign(collector.WriteBlock);
+        // Blocks past the statistics table's rows are not written with Statistics (ProgramValidation).
+        Unused(collectorBlock[15, statisticsRowBits], "blocks_past_the_table");
         collectorFirstPixel.Assign(collector.WriteFirstPixel);
         collectorRow.ConnectFrom(collector.WriteData);
         rowWritten.Assign(collector.WriteValid & Write.Granted);
