@@ -65,9 +65,9 @@ internal static class GroupNormLowering
 
         if (bands is null)
         {
-            var gathered = InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null);
-            ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", $"in the buffers where the layer before left it, {onChip!.Parts.Count} parts{(gathered ? ", statistics gathered by the ADDs that wrote it" : "")}", 0);
-            ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = place.Value })]);
+            var (gathered, leadRowsFirst) = InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null);
+            ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", $"in the buffers where the layer before left it, {onChip!.Parts.Count} parts{(gathered ? ", statistics gathered by the ADDs that wrote it" : "")}{(leadRowsFirst ? ", every part's first rows first" : "")}", 0);
+            ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = place.Value })], leadRowsFirst: leadRowsFirst);
             return output;
         }
         var middles = new List<Store>();
@@ -158,13 +158,14 @@ internal static class GroupNormLowering
     /// chunk by chunk, GroupNorm's groups never spanning two: the first chunk's statistics, finish and apply
     /// run on the vector unit while the array still computes the next. A tensor the ADDs of one sample wrote
     /// needs no statistics pass: they gather it as they write (<see cref="LoweringContext.GatherStatistics"/>).
-    /// Returns whether they did.
+    /// Returns whether they did, and whether every part's first rows were applied first.
     /// </summary>
-    private static bool InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
+    private static (bool Gathered, bool LeadRowsFirst) InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
     {
         var chunks = Chunks(x, onChip.WrittenBlocks, perGroup, ctx.Tn);
         // The ADDs that wrote the tensor (a residual add, a concatenation's rescales) gathered its statistics.
         var gathered = chunks.Count == 1 && ctx.GatherStatistics(x);
+        var leadRowsFirst = chunks.Count == 1;
         var middles = new List<Store>();
         // Chunk by chunk, each sample in turn: a chunk's groups share no statistics with the next chunk's.
         for (var k = 0; k < chunks.Count; k++)
@@ -187,6 +188,7 @@ internal static class GroupNormLowering
                 // as their halo, are applied and stored first, then the rows between: the halo rows travel through
                 // DDR under the other rows' apply instead of after the last part's.
                 var between = new List<GroupNormApply>();
+                var later = new List<GroupNormApply>();
                 foreach (var part in parts)
                 {
                     var apply = new GroupNormApply { Group = part.Group, Src = part.ActRow + chunk.First, Pixels = part.Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, Dst = place + chunk.First, DstStride = x.Blocks, ChannelBase = chunk.First, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot };
@@ -198,6 +200,7 @@ internal static class GroupNormLowering
                     var (edges, middle) = PartStores(output, sample, part.Group, part.FirstRow, part.Rows, place);
                     if (middle is null || chunks.Count > 1)
                     {
+                        leadRowsFirst = false;
                         ctx.Emit(apply);
                         edges.ToList().ForEach(ctx.Emit);
                         if (middle is not null)
@@ -210,14 +213,27 @@ internal static class GroupNormLowering
                     ctx.Emit(Rows(0, halo));
                     ctx.Emit(Rows(part.Rows - halo, halo));
                     edges.ToList().ForEach(ctx.Emit);
-                    between.Add(Rows(halo, part.Rows - (2 * halo)));
+                    // The rows a convolution reading this output in place computes first (ConvLowering.LeadRows) go
+                    // before the rest, every part's.
+                    var lead = ConvLowering.LeadRows(part.Rows);
+                    if (part.Rows - (2 * halo) - lead >= 1)
+                    {
+                        between.Add(Rows(halo, lead));
+                        later.Add(Rows(halo + lead, part.Rows - (2 * halo) - lead));
+                    }
+                    else
+                    {
+                        leadRowsFirst = false;
+                        between.Add(Rows(halo, part.Rows - (2 * halo)));
+                    }
                     middles.Add(middle);
                 }
                 between.ForEach(ctx.Emit);
+                later.ForEach(ctx.Emit);
             }
         }
         middles.ForEach(ctx.EmitLater);
-        return gathered;
+        return (gathered, leadRowsFirst);
     }
 
     /// <summary>

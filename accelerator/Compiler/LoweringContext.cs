@@ -304,10 +304,10 @@ internal sealed class LoweringContext
     }
 
     /// <summary>Records that the layer just ended left <paramref name="tensor"/> in the buffers as <paramref name="parts"/>.</summary>
-    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts, IReadOnlyList<BlockRange>? written = null)
+    public void KeepResident(DdrTensor tensor, IReadOnlyList<ResidentPart> parts, IReadOnlyList<BlockRange>? written = null, bool leadRowsFirst = false)
     {
         residents.RemoveAll(r => ReferenceEquals(r.Tensor.Tensor, tensor));
-        residents.Add((new ResidentTensor(tensor, parts, written), instructions.Count));
+        residents.Add((new ResidentTensor(tensor, parts, written) { LeadRowsFirst = leadRowsFirst }, instructions.Count));
     }
 
     /// <summary>No later layer reads <paramref name="tensor"/>: its rows in the buffers are free for others.</summary>

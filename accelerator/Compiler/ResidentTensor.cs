@@ -10,6 +10,12 @@ namespace DiffAcc.Accelerator.Compiler;
 internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPart> Parts, IReadOnlyList<BlockRange>? Written = null)
 {
     /// <summary>
+    /// The layer that wrote the tensor wrote every part's first <see cref="ConvLowering.LeadRows"/> rows (and its
+    /// edge rows) before the rest: a convolution reading it computes those rows first, under the rest.
+    /// </summary>
+    public bool LeadRowsFirst { get; init; }
+
+    /// <summary>
     /// The channel blocks in the order the layer that wrote the tensor finished them (a convolution's output-channel
     /// chunks, one CONV each); one range of every block when it wrote them together. A layer that reads the
     /// tensor by these ranges can start on the first while the writer still computes the rest.
