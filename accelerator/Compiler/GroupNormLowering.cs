@@ -184,9 +184,10 @@ internal static class GroupNormLowering
                 // A chunk of padding only has gain and offset 0: it needs no statistics.
                 if (chunk.First * ctx.Tn < finishChannels)
                     ctx.Emit(new GroupNormFinish { FirstChannel = chunk.First * ctx.Tn, Channels = Math.Min(finishChannels, chunk.End * ctx.Tn), ChannelsPerGroup = perGroup, Param = ParameterSlot });
-                // In the last chunk every part's edge rows, which the next convolution's neighbouring windows load
-                // as their halo, are applied and stored first, then the rows between: the halo rows travel through
-                // DDR under the other rows' apply instead of after the last part's.
+                // A sample's rows over several groups, normalized in one chunk: every part's edge rows, which the next
+                // convolution's neighbouring windows load as their halo, are applied and stored first, then the rows
+                // between: the halo rows travel through DDR under the other rows' apply instead of after the last
+                // part's. (With two chunks the edge stores met the next layer's weights at the DDR: slower.)
                 var between = new List<GroupNormApply>();
                 var later = new List<GroupNormApply>();
                 foreach (var part in parts)
@@ -198,7 +199,7 @@ internal static class GroupNormLowering
                         continue;
                     }
                     var (edges, middle) = PartStores(output, sample, part.Group, part.FirstRow, part.Rows, place);
-                    if (middle is null || chunks.Count > 1)
+                    if (middle is null || chunks.Count > 1 || parts.Count == 1)
                     {
                         leadRowsFirst = false;
                         ctx.Emit(apply);
