@@ -191,6 +191,21 @@ internal static class ConvLowering
                 }
                 (inRows, rowOffset) = (layout.InRows, layout.RowOffset);
             }
+            if (onChip is not null && parts > 1)
+            {
+                // The load engine runs its LOADs in order: the padding rows first, then the halo rows in the order
+                // their owners' rows were written (group by group), so the last group's rows, written last, hold up
+                // only the load that copies them.
+                int Owner(Load load)
+                {
+                    if (load.Base == pad.Base && load.Offset == pad.Offset)
+                        return -1;
+                    var sample = groupParts.First(p => p.Group == load.Group).Sample;
+                    var row = (int)((load.Offset - x.At(sample)) / rowBytes);
+                    return onChip.Parts.FirstOrDefault(p => p.Sample == sample && p.FirstRow <= row && row < p.FirstRow + p.Rows)?.Group ?? int.MaxValue;
+                }
+                loads = [.. loads.OrderBy(Owner)];
+            }
             for (var l = 0; l < loads.Count; l++)
                 ctx.Emit(loads[l] with { Wait = l == 0 && b >= 2 ? Engines.Compute : Engines.None, Signal = l == loads.Count - 1 ? Engines.Compute : Engines.None });
             var mask = groupParts.Aggregate(0, (m, g) => m | (1 << g.Group));
