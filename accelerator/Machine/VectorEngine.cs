@@ -281,7 +281,9 @@ public sealed class VectorEngine : Module
         // GN_STATS ends when its last beat has passed the two statistics stages.
         var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & reader.LastRow, reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
         // So does an ADD with Statistics when its last written row has.
-        var addStatisticsEnd = RegNext(RegNext(collector.LastWritten & addStatistics, reset: 0, name: "add_statistics_end_0"), reset: 0, name: "add_statistics_end_1");
+        var addStatisticsEnd = collector.LastWritten & addStatistics;
+        for (var stage = 0; stage < GroupNormStatisticsUnit.Stages; stage++)
+            addStatisticsEnd = RegNext(addStatisticsEnd, reset: 0, name: $"add_statistics_end_{stage}");
         done.Assign(running & ((collector.LastWritten & !addStatistics) | addStatisticsEnd | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Unused(Cat(Control.StepGroup, parameter, Control.Instruction), "other_fields");

@@ -41,7 +41,7 @@ internal sealed class VectorTiming : IInstructionTiming
     public const int GroupCloseCycles = 3;
 
     /// <summary>An ADD with Statistics: its last written row through the statistics unit's two stages before done.</summary>
-    public const int AddStatisticsCycles = 2;
+    public const int AddStatisticsCycles = GroupNormStatisticsUnit.Stages;
 
     /// <summary>Cycles a vector stream takes a source row: GN_STATS takes a whole row a cycle, the other units a beat of VectorLanes values (and an ADD's two operands two reads).</summary>
     public static int CyclesPerRow(VectorStream stream, Configuration.AcceleratorConfig config)

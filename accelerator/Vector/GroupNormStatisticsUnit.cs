@@ -79,6 +79,9 @@ public sealed class GroupNormStatisticsUnit : Module
         return products.Skip(1).Aggregate(products[0], (sum, p) => sum.AddWrap(p)).AsUInt().Truncate(15);
     }
 
+    /// <summary>Cycles from a beat's <see cref="InValid"/> to its sums in the table: its registers, then the table's read, add and write.</summary>
+    public const int Stages = 2;
+
     public int Lanes { get; }
 
     public int Channels { get; }
