@@ -406,6 +406,19 @@ public class CifarCompilerTests
         // A concatenation reads its skip tensor or the up path's tensor, or both, where they lie: all of them but the
         // 32 x 32 level's first, whose up-path tensor the upsampling convolution writes in bands over the skip tensor.
         Assert.All(compiled.Layers.Where(l => l.Operation == "concat + rescale").Where(l => l.Name != "up_blocks.3.resnets.0.concat"), l => Assert.Contains("parts in the buffers", l.Tiling, StringComparison.Ordinal));
+        // A GroupNorm after a residual add or a concatenation runs no statistics pass: the ADDs that wrote its input
+        // gathered the statistics. It applies every part's edge and first rows first, and the convolution after it
+        // computes those rows in a CONV of their own (its two output chunks: three CONVs).
+        IReadOnlyList<Instruction> Of(CompiledLayer layer) => [.. compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount)];
+        foreach (var name in new[] { "down_blocks.0.resnets.1.norm1", "down_blocks.1.attentions.0.group_norm", "up_blocks.3.resnets.0.norm1", "conv_norm_out" })
+        {
+            var norm = compiled.Layers.Single(l => l.Name.StartsWith(name, StringComparison.Ordinal) && l.Operation.StartsWith("GroupNorm", StringComparison.Ordinal));
+            Assert.Contains("statistics gathered by the ADDs that wrote it", norm.Tiling, StringComparison.Ordinal);
+            Assert.Empty(Of(norm).OfType<GroupNormStatistics>());
+        }
+        Assert.Contains(compiled.Program.Instructions.OfType<Isa.Add>(), a => a.Statistics && a.StatisticsBase > 0);
+        Assert.Contains("every part's first rows first", compiled.Layers.Single(l => l.Name.StartsWith("down_blocks.0.resnets.1.norm1", StringComparison.Ordinal)).Tiling, StringComparison.Ordinal);
+        Assert.Equal(3, Of(compiled.Layers.Single(l => l.Name == "down_blocks.0.resnets.1.conv1")).OfType<Conv>().Count());
         var x = new Tensor([1, 3, 32, 32]);
         new GaussianNoise(5).Fill(x.Data);
         var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
