@@ -246,25 +246,25 @@ module VectorEngine16 (
   wire [31:0] finish_Result_Root; // @[VectorEngine.cs:262]
   wire [4:0] finish_Result_HalfShift; // @[VectorEngine.cs:262]
   wire finish_Done; // @[VectorEngine.cs:262]
-  reg statistics_end_0; // @[VectorEngine.cs:282]
-  reg statistics_end_1; // @[VectorEngine.cs:282]
+  reg statistics_end_0; // @[VectorEngine.cs:286]
+  reg statistics_end_1; // @[VectorEngine.cs:286]
   reg add_statistics_end_0; // @[VectorEngine.cs:286]
   reg add_statistics_end_1; // @[VectorEngine.cs:286]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
   wire [11:0] blocks_past_the_table; // @[VectorEngine.cs:251]
-  wire [399:0] other_fields; // @[VectorEngine.cs:289]
+  wire [399:0] other_fields; // @[VectorEngine.cs:293]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
   wire Control_Instruction_eq; // @[VectorEngine.cs:256]
-  wire busy_and; // @[VectorEngine.cs:287]
-  wire Control_Instruction_eq_1; // @[VectorEngine.cs:287]
-  wire Control_Instruction_and; // @[VectorEngine.cs:287]
-  wire Control_Instruction_eq_2; // @[VectorEngine.cs:287]
-  wire Control_Instruction_eq_3; // @[VectorEngine.cs:287]
+  wire busy_and; // @[VectorEngine.cs:291]
+  wire Control_Instruction_eq_1; // @[VectorEngine.cs:291]
+  wire Control_Instruction_and; // @[VectorEngine.cs:291]
+  wire Control_Instruction_eq_2; // @[VectorEngine.cs:291]
+  wire Control_Instruction_eq_3; // @[VectorEngine.cs:291]
   wire [20:0] reader_Rows_Payload_Block_cat; // @[VectorEngine.cs:200]
   wire [20:0] reader_Rows_Payload_Block_cat_1; // @[VectorEngine.cs:200]
   wire [20:0] reader_Rows_Payload_Block_cat_2; // @[VectorEngine.cs:200]
@@ -290,11 +290,11 @@ module VectorEngine16 (
   (* ram_style = "distributed" *) reg [127:0] parameters [0:15]; // @[VectorEngine.cs:65]
 
   assign Control_Instruction_eq = Control_Instruction[4:0] == 5'd12; // @[VectorEngine.cs:256]
-  assign busy_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:287]
-  assign Control_Instruction_eq_1 = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:287]
-  assign Control_Instruction_and = Control_Instruction_eq_1 & Control_Instruction[136]; // @[VectorEngine.cs:287]
-  assign Control_Instruction_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:287]
-  assign Control_Instruction_eq_3 = Control_Instruction[4:0] == 5'd10; // @[VectorEngine.cs:287]
+  assign busy_and = (busy & (~setup)) & (~Control_Start); // @[VectorEngine.cs:291]
+  assign Control_Instruction_eq_1 = Control_Instruction[4:0] == 5'd8; // @[VectorEngine.cs:291]
+  assign Control_Instruction_and = Control_Instruction_eq_1 & Control_Instruction[136]; // @[VectorEngine.cs:291]
+  assign Control_Instruction_eq_2 = Control_Instruction[4:0] == 5'd9; // @[VectorEngine.cs:291]
+  assign Control_Instruction_eq_3 = Control_Instruction[4:0] == 5'd10; // @[VectorEngine.cs:291]
   assign reader_Rows_Payload_Block_cat = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd0}; // @[VectorEngine.cs:200]
   assign reader_Rows_Payload_Block_cat_1 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd1}; // @[VectorEngine.cs:200]
   assign reader_Rows_Payload_Block_cat_2 = {reader_Rows_Payload_Block, splitter_Beat[0], 4'd2}; // @[VectorEngine.cs:200]
@@ -315,9 +315,9 @@ module VectorEngine16 (
   assign Control_Instruction_eq_4 = Control_Instruction[4:0] == 5'd7; // @[VectorEngine.cs:233]
   assign Control_Instruction_eq_5 = Control_Instruction[4:0] == 5'd11; // @[VectorEngine.cs:233]
   assign Control_Instruction_and_2 = Control_Instruction_eq_5 & Control_Instruction[135]; // @[VectorEngine.cs:149]
-  assign Control_Busy = busy; // @[VectorEngine.cs:290]
-  assign Control_Done = done; // @[VectorEngine.cs:291]
-  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:292]
+  assign Control_Busy = busy; // @[VectorEngine.cs:294]
+  assign Control_Done = done; // @[VectorEngine.cs:295]
+  assign Control_Stalled = 1'b0; // @[VectorEngine.cs:296]
   assign Read_Valid = reader_Read_Valid; // @[VectorEngine.cs:109]
   assign Read_Group = reader_Read_Group; // @[VectorEngine.cs:109]
   assign Read_Address = reader_Read_Address; // @[VectorEngine.cs:109]
@@ -326,7 +326,7 @@ module VectorEngine16 (
   assign Write_Address = collector_WriteAddress; // @[VectorEngine.cs:257]
   assign Write_Data = collector_WriteData; // @[VectorEngine.cs:258]
   assign AccReadAddress = reader_AccReadAddress; // @[VectorEngine.cs:111]
-  assign done = busy_and & ((((collector_LastWritten & (~Control_Instruction_and)) | add_statistics_end_1) | (Control_Instruction_eq_2 & statistics_end_1)) | (Control_Instruction_eq_3 & finish_Done)); // @[VectorEngine.cs:287]
+  assign done = busy_and & ((((collector_LastWritten & (~Control_Instruction_and)) | add_statistics_end_1) | (Control_Instruction_eq_2 & statistics_end_1)) | (Control_Instruction_eq_3 & finish_Done)); // @[VectorEngine.cs:291]
   assign softmax_InValid = splitter_Valid & Control_Instruction_eq; // @[VectorEngine.cs:187]
   assign softmax_OutReady = collector_ready; // @[VectorEngine.cs:208]
   assign softmax_Scores = splitter_Score; // @[VectorEngine.cs:190]
@@ -561,9 +561,9 @@ module VectorEngine16 (
   assign finish_ExponentValue = Tables_ChannelExponent; // @[VectorEngine.cs:272]
   assign finish_ReadSum = statistics_ReadSum; // @[VectorEngine.cs:275]
   assign finish_ReadSquares = statistics_ReadSquares; // @[VectorEngine.cs:276]
-  assign other_fields = {Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:289]
+  assign other_fields = {Control_StepGroup, parameter_, Control_Instruction}; // @[VectorEngine.cs:293]
 
-  always @(posedge clk) begin // @[VectorEngine.cs:288]
+  always @(posedge clk) begin // @[VectorEngine.cs:292]
     if (rst)
       busy <= 1'b0;
     else
@@ -639,14 +639,14 @@ module VectorEngine16 (
         reciprocals_held <= reciprocals_held - 2'd1;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:282]
+  always @(posedge clk) begin // @[VectorEngine.cs:286]
     if (rst)
       statistics_end_0 <= 1'b0;
     else
       statistics_end_0 <= ((splitter_Taken & Control_Instruction_eq_2) & splitter_LastBeat) & reader_LastRow;
   end
 
-  always @(posedge clk) begin // @[VectorEngine.cs:282]
+  always @(posedge clk) begin // @[VectorEngine.cs:286]
     if (rst)
       statistics_end_1 <= 1'b0;
     else

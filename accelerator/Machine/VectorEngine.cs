@@ -278,12 +278,16 @@ public sealed class VectorEngine : Module
         var finishDone = finishWalk.Done;
 
         // ---- completion ----
-        // GN_STATS ends when its last beat has passed the two statistics stages.
-        var statisticsEnd = RegNext(RegNext(taken & isStatistics & lastBeat & reader.LastRow, reset: 0, name: "statistics_end_0"), reset: 0, name: "statistics_end_1");
-        // So does an ADD with Statistics when its last written row has.
-        var addStatisticsEnd = collector.LastWritten & addStatistics;
-        for (var stage = 0; stage < GroupNormStatisticsUnit.Stages; stage++)
-            addStatisticsEnd = RegNext(addStatisticsEnd, reset: 0, name: $"add_statistics_end_{stage}");
+        // GN_STATS, and an ADD with Statistics, end when the last row they give the statistics unit is in its
+        // table, its Stages later.
+        Bool InTable(Bool last, string name)
+        {
+            for (var stage = 0; stage < GroupNormStatisticsUnit.Stages; stage++)
+                last = RegNext(last, reset: 0, name: $"{name}_{stage}");
+            return last;
+        }
+        var statisticsEnd = InTable(taken & isStatistics & lastBeat & reader.LastRow, "statistics_end");
+        var addStatisticsEnd = InTable(collector.LastWritten & addStatistics, "add_statistics_end");
         done.Assign(running & ((collector.LastWritten & !addStatistics) | addStatisticsEnd | (isStatistics & statisticsEnd) | (isFinish & finishDone)));
         When(Control.Start, () => busy.Assign(true)).ElseWhen(done | Control.Abort, () => busy.Assign(false));
         Unused(Cat(Control.StepGroup, parameter, Control.Instruction), "other_fields");
