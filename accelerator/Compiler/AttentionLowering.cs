@@ -17,7 +17,6 @@ namespace DiffAcc.Accelerator.Compiler;
 /// </summary>
 internal static class AttentionLowering
 {
-    private const int ParameterSlot = 0;
 
     public static DdrTensor Lower(LoweringContext ctx, string point, DdrTensor q, DdrTensor k, DdrTensor v, int headDim)
     {
@@ -82,7 +81,8 @@ internal static class AttentionLowering
         var output = ctx.NewTensor(point, channels, q.Height, q.Width);
 
         ctx.Begin(point, "attention");
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [SoftmaxParameters.Of(LayerConstants.SoftmaxExponent(ctx.Scale(q.Point, g), ctx.Scale(k.Point, g), hd))]));
+        var parameterSlot = ctx.ParameterSlots(1);
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, parameterSlot, g => [SoftmaxParameters.Of(LayerConstants.SoftmaxExponent(ctx.Scale(q.Point, g), ctx.Scale(k.Point, g), hd))]));
         // The requantizers' table is loaded just before the first P x V product needs it: loaded first, it would
         // wait for the layer before to stop requantizing, and K's and Q's loads behind it in the load queue too.
         var requantizationLoaded = false;
@@ -157,7 +157,7 @@ internal static class AttentionLowering
                         Signal = Engines.Vector,
                     });
                     for (var j = 0; j < parts; j++)
-                        ctx.Emit(new Softmax { Group = home + j, Src = t % 2 * tile * keyTm, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = ParameterSlot, Unsigned = unsigned, Wait = j == 0 ? Engines.Compute : Engines.None, Signal = j == parts - 1 ? Engines.Compute : Engines.None });
+                        ctx.Emit(new Softmax { Group = home + j, Src = t % 2 * tile * keyTm, Dst = pRegion + (first * keyTn), Rows = queries, RowLength = keysPadded, Keys = pixels, DstStride = keyTn, Param = parameterSlot, Unsigned = unsigned, Wait = j == 0 ? Engines.Compute : Engines.None, Signal = j == parts - 1 ? Engines.Compute : Engines.None });
                 }
                 if (!requantizationLoaded)
                 {

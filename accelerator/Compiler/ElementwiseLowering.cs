@@ -22,14 +22,15 @@ internal static class ElementwiseLowering
         var onChip = heldA ?? heldB;
         var place = onChip is null ? null : onChip.PlaceBeside(onChip.RowBuffer, ctx.Config.ActivationRows, held: ctx.HeldRows(onChip.Tensor));
         ctx.Begin(point, "residual add");
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
+        var slot = ctx.ParameterSlots(1);
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(a.Point, g), ctx.Scale(b.Point, g), ctx.Scale(point, g)))]));
         if (heldA is not null && heldB is not null && heldA.SameParts(heldB))
         {
             // Both operands are where the layers before left them, part for part: the sum replaces the first.
             foreach (var (pa, pb) in heldA.Parts.Zip(heldB.Parts))
             {
                 var pixels = pa.Rows * a.Width;
-                ctx.EmitWriting(new Isa.Add { Group = pa.Group, Src = pa.ActRow, SrcB = pb.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = pa.ActRow, DstStride = a.Blocks, Param = 0 }, output, 0);
+                ctx.EmitWriting(new Isa.Add { Group = pa.Group, Src = pa.ActRow, SrcB = pb.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = pa.ActRow, DstStride = a.Blocks, Param = slot }, output, 0);
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = pa.Group, Offset = output.At(pa.Sample) + ((long)pa.FirstRow * a.Width * a.PixelBytes), ActRow = pa.ActRow, Rows = pixels * a.Blocks, Chunks = 1 });
             }
             ctx.End($"{a.Channels}x{a.Height}x{a.Width}", $"both operands in the buffers, {heldA.Parts.Count} parts", 0);
@@ -46,7 +47,7 @@ internal static class ElementwiseLowering
                 var pixels = part.Rows * a.Width;
                 var offset = (long)part.FirstRow * a.Width * a.PixelBytes;
                 ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = other.At(part.Sample) + offset, ActRow = row, Rows = pixels * a.Blocks, Chunks = 1 });
-                ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = aHeld ? part.ActRow : row, SrcB = aHeld ? row : part.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row, DstStride = a.Blocks, Param = 0 }, output, 0);
+                ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = aHeld ? part.ActRow : row, SrcB = aHeld ? row : part.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row, DstStride = a.Blocks, Param = slot }, output, 0);
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + offset, ActRow = row, Rows = pixels * a.Blocks, Chunks = 1 });
             }
             ctx.End($"{a.Channels}x{a.Height}x{a.Width}", $"{(aHeld ? "first" : "second")} operand in the buffers, {onChip.Parts.Count} parts", 0);
@@ -54,7 +55,7 @@ internal static class ElementwiseLowering
             return output;
         }
         var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>
-            [new Isa.Add { Group = group, Src = region, SrcB = region + a.Blocks, Pixels = pixels, Blocks = a.Blocks, SrcStride = 2 * a.Blocks, Dst = region, DstStride = 2 * a.Blocks, Param = 0 }]);
+            [new Isa.Add { Group = group, Src = region, SrcB = region + a.Blocks, Pixels = pixels, Blocks = a.Blocks, SrcStride = 2 * a.Blocks, Dst = region, DstStride = 2 * a.Blocks, Param = slot }]);
         ctx.End($"{a.Channels}x{a.Height}x{a.Width}", bands.ToString(), 0);
         return output;
     }
@@ -63,9 +64,10 @@ internal static class ElementwiseLowering
     {
         var output = ctx.NewTensor(point, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
         ctx.Begin(point, "activation table");
-        ctx.Emit(ctx.StepGroupActivationTables(0, g => [[.. table(g).Entries]]));
+        var slot = ctx.ActivationTableSlot();
+        ctx.Emit(ctx.StepGroupActivationTables(slot, g => [[.. table(g).Entries]]));
         var bands = Stream(ctx, point, [x], output, (group, region, pixels) =>
-            [new Activate { Group = group, Src = region, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = region, DstStride = x.Blocks, Slot = 0 }]);
+            [new Activate { Group = group, Src = region, Pixels = pixels, Blocks = x.Blocks, SrcStride = x.Blocks, Dst = region, DstStride = x.Blocks, Slot = slot }]);
         ctx.End($"{x.Channels}x{x.Height}x{x.Width}", bands.ToString(), 0);
         return output;
     }
@@ -82,7 +84,8 @@ internal static class ElementwiseLowering
         // With split scales each part goes to its own power-of-two step of the concatenation's scale.
         if (ctx.Model.Quantization.Concat == ConcatScales.Split)
             ctx.RecordSplitConcat(point, a, b);
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, 0, g =>
+        var slot = ctx.ParameterSlots(2);
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g =>
         {
             var split = SplitConcat.For(ctx.Model.Quantization.Concat, ctx.Model.Quantization.Scale(point, g), ctx.Scale(a.Point, g), ctx.Scale(b.Point, g));
             return [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), split.ScaleA)), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), split.ScaleB))];
@@ -96,7 +99,7 @@ internal static class ElementwiseLowering
             {
                 var pixels = part.Rows * a.Width;
                 var first = 0;
-                foreach (var (t, param) in new[] { (a, 0), (b, 1) })
+                foreach (var (t, param) in new[] { (a, slot), (b, slot + 1) })
                 {
                     // Asked again for every part: the output's place may lie over the other part's rows (where the
                     // buffer has no room beside both), and then the rescale of the first has written over them.
@@ -114,8 +117,8 @@ internal static class ElementwiseLowering
         }
         var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>
         [
-            new Isa.Add { Group = group, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = 0, SingleOperand = true },
-            new Isa.Add { Group = group, Src = region + a.Blocks, Pixels = pixels, Blocks = b.Blocks, SrcStride = blocks, Dst = region + a.Blocks, DstStride = blocks, Param = 1, SingleOperand = true },
+            new Isa.Add { Group = group, Src = region, Pixels = pixels, Blocks = a.Blocks, SrcStride = blocks, Dst = region, DstStride = blocks, Param = slot, SingleOperand = true },
+            new Isa.Add { Group = group, Src = region + a.Blocks, Pixels = pixels, Blocks = b.Blocks, SrcStride = blocks, Dst = region + a.Blocks, DstStride = blocks, Param = slot + 1, SingleOperand = true },
         ]);
         // Each band rescaled where it was loaded, a pixel's blocks together: the concatenation stays there.
         var stays = ResidentTensor.OfBands(output, bands, ctx.Batch, ctx.GroupsPerSample);

@@ -14,9 +14,6 @@ namespace DiffAcc.Accelerator.Compiler;
 /// </summary>
 internal static class GroupNormLowering
 {
-    private const int ParameterSlot = 0;
-    private const int TableSlot = 0;
-
     public static DdrTensor Lower(LoweringContext ctx, string name, DdrTensor x, string? activationPoint)
     {
         var c = ctx.Config;
@@ -50,6 +47,7 @@ internal static class GroupNormLowering
         var zero = GroupNormEntry.Of(new GroupNormChannel(0, 0, GroupNormChannel.MinShift));
         // GN_STATS reads no table, so the tables load after the first sample's bands, under its statistics,
         // and GN_FINISH takes their token.
+        var (parameterSlot, tableSlot) = (ctx.ParameterSlots(1), ctx.ActivationTableSlot());
         var tables = new List<LoadTable>();
         tables.Add(ctx.StepGroupTable(TableKind.GroupNorm, 0, g =>
         {
@@ -59,13 +57,13 @@ internal static class GroupNormLowering
                 physical[x.ChannelMap[ch]] = GroupNormEntry.Of(entries[ch], ctx.Exponent(x.Point, ch, g));
             return physical;
         }));
-        tables.Add(ctx.StepGroupTable(TableKind.Parameters, ParameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));
+        tables.Add(ctx.StepGroupTable(TableKind.Parameters, parameterSlot, g => [new GroupNormParameters { Count = (int)count, EpsilonTerm = LayerConstants.GroupNormEpsilon(ctx.Model.Config, x.Channels, x.Pixels, ctx.Scale(x.Point, g)) }]));
         if (activationPoint is not null)
-            tables.Add(ctx.StepGroupActivationTables(TableSlot, g => [[.. ctx.SiluTable(name, activationPoint, g).Entries]]));
+            tables.Add(ctx.StepGroupActivationTables(tableSlot, g => [[.. ctx.SiluTable(name, activationPoint, g).Entries]]));
 
         if (bands is null)
         {
-            var (gathered, leadRowsFirst) = InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null);
+            var (gathered, leadRowsFirst) = InPlace(ctx, x, output, onChip!, place!.Value, tables, finishChannels, perGroup, activationPoint is not null, parameterSlot, tableSlot);
             ctx.End($"{x.Channels}x{x.Height}x{x.Width}, {groups} groups", $"in the buffers where the layer before left it, {onChip!.Parts.Count} parts{(gathered ? ", statistics gathered by the ADDs that wrote it" : "")}{(leadRowsFirst ? ", every part's first rows first" : "")}", 0);
             ctx.KeepResident(output, [.. onChip.Parts.Select(p => p with { ActRow = place.Value })], leadRowsFirst: leadRowsFirst);
             return output;
@@ -95,7 +93,7 @@ internal static class GroupNormLowering
                 for (var t = 0; t < tables.Count; t++)
                     ctx.Emit(tables[t] with { Signal = t == tables.Count - 1 ? Engines.Vector : Engines.None });
             }
-            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = ParameterSlot, Wait = sample == 0 ? Engines.Load : Engines.None });
+            ctx.Emit(new GroupNormFinish { Channels = finishChannels, ChannelsPerGroup = perGroup, Param = parameterSlot, Wait = sample == 0 ? Engines.Load : Engines.None });
             // A resident tensor is applied where the statistics pass read it; bands that shared regions load again.
             if (!bands.Resident)
                 ctx.Emit(new Sync());
@@ -115,9 +113,9 @@ internal static class GroupNormLowering
                     Dst = dst,
                     DstStride = x.Blocks,
                     ChannelBase = 0,
-                    Param = ParameterSlot,
+                    Param = parameterSlot,
                     ApplyTable = activationPoint is not null,
-                    Slot = TableSlot,
+                    Slot = tableSlot,
                     Wait = bands.Resident ? Engines.None : Engines.Load,
                     Signal = Engines.Store,
                 });
@@ -160,7 +158,7 @@ internal static class GroupNormLowering
     /// needs no statistics pass: they gather it as they write (<see cref="LoweringContext.GatherStatistics"/>).
     /// Returns whether they did, and whether every part's first rows were applied first.
     /// </summary>
-    private static (bool Gathered, bool LeadRowsFirst) InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable)
+    private static (bool Gathered, bool LeadRowsFirst) InPlace(LoweringContext ctx, DdrTensor x, DdrTensor output, ResidentTensor onChip, int place, IReadOnlyList<LoadTable> tables, int finishChannels, int perGroup, bool applyTable, int parameterSlot, int tableSlot)
     {
         var chunks = Chunks(x, onChip.WrittenBlocks, perGroup, ctx.Tn);
         // The ADDs that wrote the tensor (a residual add, a concatenation's rescales) gathered its statistics.
@@ -183,7 +181,7 @@ internal static class GroupNormLowering
                 }
                 // A chunk of padding only has gain and offset 0: it needs no statistics.
                 if (chunk.First * ctx.Tn < finishChannels)
-                    ctx.Emit(new GroupNormFinish { FirstChannel = chunk.First * ctx.Tn, Channels = Math.Min(finishChannels, chunk.End * ctx.Tn), ChannelsPerGroup = perGroup, Param = ParameterSlot });
+                    ctx.Emit(new GroupNormFinish { FirstChannel = chunk.First * ctx.Tn, Channels = Math.Min(finishChannels, chunk.End * ctx.Tn), ChannelsPerGroup = perGroup, Param = parameterSlot });
                 // A sample's rows over several groups, normalized in one chunk: every part's edge rows, which the next
                 // convolution's neighbouring windows load as their halo, are applied and stored first, then the rows
                 // between: the halo rows travel through DDR under the other rows' apply instead of after the last
@@ -192,7 +190,7 @@ internal static class GroupNormLowering
                 var later = new List<GroupNormApply>();
                 foreach (var part in parts)
                 {
-                    var apply = new GroupNormApply { Group = part.Group, Src = part.ActRow + chunk.First, Pixels = part.Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, Dst = place + chunk.First, DstStride = x.Blocks, ChannelBase = chunk.First, Param = ParameterSlot, ApplyTable = applyTable, Slot = TableSlot };
+                    var apply = new GroupNormApply { Group = part.Group, Src = part.ActRow + chunk.First, Pixels = part.Rows * x.Width, Blocks = chunk.Count, SrcStride = x.Blocks, Dst = place + chunk.First, DstStride = x.Blocks, ChannelBase = chunk.First, Param = parameterSlot, ApplyTable = applyTable, Slot = tableSlot };
                     if (k < chunks.Count - 1)
                     {
                         ctx.Emit(apply);

@@ -72,6 +72,31 @@ internal sealed class LoweringContext
 
     public ByteRegion Constants { get; } = new();
 
+    private int nextParameterSlot;
+    private int nextActivationTableSlot;
+
+    /// <summary>
+    /// The first of <paramref name="count"/> consecutive parameter slots for a layer, taken round the slots in
+    /// turn: a layer's LOAD_TABLE writes slots the layers just before it do not read, so it waits for none of
+    /// their vector work and loads under it.
+    /// </summary>
+    public int ParameterSlots(int count)
+    {
+        if (nextParameterSlot + count > ProgramValidation.ParameterSlots)
+            nextParameterSlot = 0;
+        var first = nextParameterSlot;
+        nextParameterSlot += count;
+        return first;
+    }
+
+    /// <summary>An activation table slot for a layer, taken round the configuration's slots in turn (as <see cref="ParameterSlots"/>).</summary>
+    public int ActivationTableSlot()
+    {
+        var slot = nextActivationTableSlot;
+        nextActivationTableSlot = (slot + 1) % Config.ActivationTableSlots;
+        return slot;
+    }
+
     public ReplicatedRegion StepGroupTables { get; }
 
     public ReplicatedRegion StepTables { get; }
