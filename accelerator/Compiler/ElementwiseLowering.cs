@@ -85,13 +85,12 @@ internal static class ElementwiseLowering
         if (ctx.Model.Quantization.Concat == ConcatScales.Split)
             ctx.RecordSplitConcat(point, a, b);
         var slot = ctx.ParameterSlots(2);
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g =>
-        {
-            var split = SplitConcat.For(ctx.Model.Quantization.Concat, ctx.Model.Quantization.Scale(point, g), ctx.Scale(a.Point, g), ctx.Scale(b.Point, g));
-            return [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), split.ScaleA)), AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), split.ScaleB))];
-        }));
+        // A table load per part: a part that is ready early (a skip tensor in DDR) is rescaled without waiting for the other's parameters' slot.
+        SplitConcat Split(int g) => SplitConcat.For(ctx.Model.Quantization.Concat, ctx.Model.Quantization.Scale(point, g), ctx.Scale(a.Point, g), ctx.Scale(b.Point, g));
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g => [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), Split(g).ScaleA))]));
+        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot + 1, g => [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), Split(g).ScaleB))]));
         var blocks = output.Blocks;
-        if (InPlaceParts(ctx, a, b) is { } parts && parts.Held.PlaceBeside(a.Width * blocks, ctx.Config.ActivationRows, ctx.LastLayerRows(), ctx.HeldRows()) is { } place)
+        if (InPlaceParts(ctx, a, b) is { } parts && parts.Held.PlaceBeside(a.Width * blocks, ctx.Config.ActivationRows, ctx.LastLayerRows(), ctx.HeldRows(), busier: ctx.LastLayerRows(2)) is { } place)
         {
             // A part in the buffers is rescaled from where it lies into its blocks of the output's rows; the other
             // is loaded there first and rescaled in place. The concatenation stays in the buffers.

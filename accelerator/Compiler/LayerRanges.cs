@@ -18,4 +18,42 @@ internal static class LayerRanges
             return l with { FirstInstruction = first, InstructionCount = end - first };
         })];
     }
+
+    /// <summary>
+    /// The layers once a pass has put the program in <paramref name="order"/> (original indices): each layer keeps its
+    /// own instructions, so one whose instructions no longer lie together (work moved under an earlier layer's) is
+    /// a piece per run of them, each named as the layer (the first piece has its MACs), in program order.
+    /// </summary>
+    public static IReadOnlyList<CompiledLayer> AfterReordering(IReadOnlyList<CompiledLayer> layers, IReadOnlyList<int> order)
+    {
+        var layerOf = Enumerable.Repeat(-1, order.Count).ToArray();
+        for (var l = 0; l < layers.Count; l++)
+        {
+            for (var i = layers[l].FirstInstruction; i < Math.Min(order.Count, layers[l].FirstInstruction + layers[l].InstructionCount); i++)
+                layerOf[i] = l;
+        }
+        var position = new int[order.Count + 1];
+        position[order.Count] = order.Count;
+        for (var k = 0; k < order.Count; k++)
+            position[order[k]] = k;
+        var pieces = new List<(int Layer, CompiledLayer Piece)>();
+        for (var l = 0; l < layers.Count; l++)
+        {
+            // A layer of no instructions stays where its range began.
+            if (layers[l].InstructionCount == 0)
+                pieces.Add((l, layers[l] with { FirstInstruction = position[Math.Min(layers[l].FirstInstruction, order.Count)] }));
+        }
+        var pieced = new HashSet<int>();
+        for (var k = 0; k < order.Count; k++)
+        {
+            var l = layerOf[order[k]];
+            if (l < 0 || (k > 0 && layerOf[order[k - 1]] == l))
+                continue;
+            var end = k + 1;
+            while (end < order.Count && layerOf[order[end]] == l)
+                end++;
+            pieces.Add((l, layers[l] with { FirstInstruction = k, InstructionCount = end - k, Macs = pieced.Add(l) ? layers[l].Macs : 0 }));
+        }
+        return [.. pieces.OrderBy(p => p.Piece.FirstInstruction).ThenBy(p => p.Layer).Select(p => p.Piece)];
+    }
 }

@@ -388,12 +388,12 @@ internal sealed class LoweringContext
         return tensor.Parts.All(p => accesses.Any(a => !a.Write && Touches(a, p)) && !accesses.Any(a => a.Write && Touches(a, p)));
     }
 
-    /// <summary>The activation buffer rows, in any group, that the last layer's instructions read or write, as runs.</summary>
-    public IReadOnlyList<(int First, int End)> LastLayerRows()
+    /// <summary>The activation buffer rows, in any group, that the last <paramref name="layersBack"/> layers' instructions read or write, as runs.</summary>
+    public IReadOnlyList<(int First, int End)> LastLayerRows(int layersBack = 1)
     {
         var activationRows = Enumerable.Range(0, Config.Groups).Select(InstructionFootprint.ActivationRows).ToHashSet(StringComparer.Ordinal);
         var runs = new List<(int First, int End)>();
-        foreach (var a in BufferAccesses(layers.Count == 0 ? 0 : layers[^1].FirstInstruction).Where(a => activationRows.Contains(a.Space)).OrderBy(a => a.First))
+        foreach (var a in BufferAccesses(layers.Count == 0 ? 0 : layers[Math.Max(0, layers.Count - layersBack)].FirstInstruction).Where(a => activationRows.Contains(a.Space)).OrderBy(a => a.First))
         {
             var (first, end) = ((int)a.First, (int)(a.First + a.Count));
             if (runs.Count > 0 && first <= runs[^1].End)

@@ -15,6 +15,7 @@ public static class OverlappedLayers
     public static (IReadOnlyList<Instruction> Program, IReadOnlyList<CompiledLayer> Layers) Apply(AcceleratorConfig config, IReadOnlyList<Instruction> program, IReadOnlyList<CompiledLayer> layers)
     {
         var moved = LayerRanges.AfterRemoving(program, layers, i => i is Sync);
-        return (TokenPlacement.Place(config, [.. program.Where(i => i is not Sync)]), moved);
+        var (early, earlyLayers) = EarlyVectorWork.Apply(config, [.. program.Where(i => i is not Sync)], moved);
+        return (TokenPlacement.Place(config, early), earlyLayers);
     }
 }

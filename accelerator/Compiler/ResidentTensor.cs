@@ -67,15 +67,17 @@ internal sealed record ResidentTensor(DdrTensor Tensor, IReadOnlyList<ResidentPa
     /// Rows in <paramref name="held"/> (tensors a later layer still reads there) and in <paramref name="busy"/> (what
     /// the layer before still reads or writes) are avoided where the buffer has room elsewhere, so those tensors stay
     /// and the output can be written while that layer runs; else the held rows alone, else only the parts are.
+    /// Rows in <paramref name="busier"/> (what the layers before that still touch) are avoided first where there
+    /// is room, so work that needs none of their results can move under them (<see cref="EarlyVectorWork"/>).
     /// </remarks>
-    public int? PlaceBeside(int rowBuffer, int bufferRows, IReadOnlyList<(int First, int End)>? busy = null, IReadOnlyList<(int First, int End)>? held = null)
+    public int? PlaceBeside(int rowBuffer, int bufferRows, IReadOnlyList<(int First, int End)>? busy = null, IReadOnlyList<(int First, int End)>? held = null, IReadOnlyList<(int First, int End)>? busier = null)
     {
         var halo = HaloRows * rowBuffer;
         var span = (Parts.Max(p => p.Rows) * rowBuffer) + (2 * halo);
         var taken = Parts.Select(Rows).ToList();
         int? Free(IReadOnlyList<(int First, int End)> avoid) => FirstFree([0, .. avoid.Select(t => t.End)], span, bufferRows, avoid) + halo;
         held ??= [];
-        return (busy is null ? null : Free([.. taken, .. held, .. busy])) ?? Free([.. taken, .. held]) ?? Free(taken);
+        return (busier is null ? null : Free([.. taken, .. held, .. busier])) ?? (busy is null ? null : Free([.. taken, .. held, .. busy])) ?? Free([.. taken, .. held]) ?? Free(taken);
     }
 
     /// <summary>

@@ -419,6 +419,15 @@ public class CifarCompilerTests
         Assert.Contains(compiled.Program.Instructions.OfType<Isa.Add>(), a => a.Statistics && a.StatisticsBase > 0);
         Assert.Contains("every part's first rows first", compiled.Layers.Single(l => l.Name.StartsWith("down_blocks.0.resnets.1.norm1", StringComparison.Ordinal)).Tiling, StringComparison.Ordinal);
         Assert.Equal(3, Of(compiled.Layers.Single(l => l.Name == "down_blocks.0.resnets.1.conv1")).OfType<Conv>().Count());
+        // A concatenation's skip tensor, loaded from DDR, is rescaled under the convolution the residual add before it
+        // waits for (EarlyVectorWork): the concatenation's first piece, its loads and rescales, lies before the add's ADDs.
+        var concat = compiled.Layers.Where(l => l.Name == "up_blocks.3.resnets.1.concat").ToList();
+        var add = compiled.Layers.Last(l => l.Name == "up_blocks.3.resnets.0.add");
+        Assert.Equal(2, concat.Count);
+        Assert.True(concat[0].FirstInstruction < add.FirstInstruction, $"the concatenation's first piece at {concat[0].FirstInstruction}, the add's ADDs at {add.FirstInstruction}");
+        Assert.NotEmpty(Of(concat[0]).OfType<Load>());
+        Assert.All(Of(concat[0]).OfType<Isa.Add>(), a => Assert.True(a.SingleOperand && a.StatisticsBase > 0, $"{a} rescales the up path's part"));
+        Assert.NotEmpty(Of(add).OfType<Isa.Add>());
         var x = new Tensor([1, 3, 32, 32]);
         new GaussianNoise(5).Fill(x.Data);
         var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
