@@ -26,7 +26,7 @@ module ComputeEngine4x32x32 (
   output wire Weights_Done, // @[ComputeEngine.cs:35]
   input wire Table_Write, // @[ComputeEngine.cs:36]
   input wire [4:0] Table_Lane, // @[ComputeEngine.cs:36]
-  input wire [2:0] Table_StepGroup, // @[ComputeEngine.cs:36]
+  input wire [3:0] Table_Slot, // @[ComputeEngine.cs:36]
   input wire [3:0] Table_ChannelBlock, // @[ComputeEngine.cs:36]
   input wire signed [31:0] Table_Bias, // @[ComputeEngine.cs:36]
   input wire [15:0] Table_Multiplier, // @[ComputeEngine.cs:36]
@@ -174,10 +174,10 @@ module ComputeEngine4x32x32 (
   wire [3:0] write_back_0_SumBlock; // @[ComputeEngine.cs:111]
   wire write_back_0_BankSumLast; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_0_BankSumBlock; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_0_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_0_Slot; // @[ComputeEngine.cs:111]
   wire write_back_0_Table_Write; // @[ComputeEngine.cs:111]
   wire [4:0] write_back_0_Table_Lane; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_0_Table_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_0_Table_Slot; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_0_Table_ChannelBlock; // @[ComputeEngine.cs:111]
   wire signed [31:0] write_back_0_Table_Bias; // @[ComputeEngine.cs:111]
   wire [15:0] write_back_0_Table_Multiplier; // @[ComputeEngine.cs:111]
@@ -194,10 +194,10 @@ module ComputeEngine4x32x32 (
   wire [3:0] write_back_1_SumBlock; // @[ComputeEngine.cs:111]
   wire write_back_1_BankSumLast; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_1_BankSumBlock; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_1_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_1_Slot; // @[ComputeEngine.cs:111]
   wire write_back_1_Table_Write; // @[ComputeEngine.cs:111]
   wire [4:0] write_back_1_Table_Lane; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_1_Table_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_1_Table_Slot; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_1_Table_ChannelBlock; // @[ComputeEngine.cs:111]
   wire signed [31:0] write_back_1_Table_Bias; // @[ComputeEngine.cs:111]
   wire [15:0] write_back_1_Table_Multiplier; // @[ComputeEngine.cs:111]
@@ -214,10 +214,10 @@ module ComputeEngine4x32x32 (
   wire [3:0] write_back_2_SumBlock; // @[ComputeEngine.cs:111]
   wire write_back_2_BankSumLast; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_2_BankSumBlock; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_2_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_2_Slot; // @[ComputeEngine.cs:111]
   wire write_back_2_Table_Write; // @[ComputeEngine.cs:111]
   wire [4:0] write_back_2_Table_Lane; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_2_Table_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_2_Table_Slot; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_2_Table_ChannelBlock; // @[ComputeEngine.cs:111]
   wire signed [31:0] write_back_2_Table_Bias; // @[ComputeEngine.cs:111]
   wire [15:0] write_back_2_Table_Multiplier; // @[ComputeEngine.cs:111]
@@ -234,10 +234,10 @@ module ComputeEngine4x32x32 (
   wire [3:0] write_back_3_SumBlock; // @[ComputeEngine.cs:111]
   wire write_back_3_BankSumLast; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_3_BankSumBlock; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_3_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_3_Slot; // @[ComputeEngine.cs:111]
   wire write_back_3_Table_Write; // @[ComputeEngine.cs:111]
   wire [4:0] write_back_3_Table_Lane; // @[ComputeEngine.cs:111]
-  wire [2:0] write_back_3_Table_StepGroup; // @[ComputeEngine.cs:111]
+  wire [3:0] write_back_3_Table_Slot; // @[ComputeEngine.cs:111]
   wire [3:0] write_back_3_Table_ChannelBlock; // @[ComputeEngine.cs:111]
   wire signed [31:0] write_back_3_Table_Bias; // @[ComputeEngine.cs:111]
   wire [15:0] write_back_3_Table_Multiplier; // @[ComputeEngine.cs:111]
@@ -694,10 +694,10 @@ module ComputeEngine4x32x32 (
   assign write_back_0_SumBlock = pixel_tag_6_Block; // @[ComputeEngine.cs:118]
   assign write_back_0_BankSumLast = pixel_last_7; // @[ComputeEngine.cs:119]
   assign write_back_0_BankSumBlock = pixel_tag_7_Block; // @[ComputeEngine.cs:120]
-  assign write_back_0_StepGroup = Control_StepGroup[2:0]; // @[ComputeEngine.cs:121]
+  assign write_back_0_Slot = {Control_Instruction[215], Control_StepGroup[2:0]}; // @[ComputeEngine.cs:121]
   assign write_back_0_Table_Write = Table_Write; // @[ComputeEngine.cs:122]
   assign write_back_0_Table_Lane = Table_Lane; // @[ComputeEngine.cs:122]
-  assign write_back_0_Table_StepGroup = Table_StepGroup; // @[ComputeEngine.cs:122]
+  assign write_back_0_Table_Slot = Table_Slot; // @[ComputeEngine.cs:122]
   assign write_back_0_Table_ChannelBlock = Table_ChannelBlock; // @[ComputeEngine.cs:122]
   assign write_back_0_Table_Bias = Table_Bias; // @[ComputeEngine.cs:122]
   assign write_back_0_Table_Multiplier = Table_Multiplier; // @[ComputeEngine.cs:122]
@@ -712,10 +712,10 @@ module ComputeEngine4x32x32 (
   assign write_back_1_SumBlock = pixel_tag_6_Block; // @[ComputeEngine.cs:118]
   assign write_back_1_BankSumLast = pixel_last_7; // @[ComputeEngine.cs:119]
   assign write_back_1_BankSumBlock = pixel_tag_7_Block; // @[ComputeEngine.cs:120]
-  assign write_back_1_StepGroup = Control_StepGroup[2:0]; // @[ComputeEngine.cs:121]
+  assign write_back_1_Slot = {Control_Instruction[215], Control_StepGroup[2:0]}; // @[ComputeEngine.cs:121]
   assign write_back_1_Table_Write = Table_Write; // @[ComputeEngine.cs:122]
   assign write_back_1_Table_Lane = Table_Lane; // @[ComputeEngine.cs:122]
-  assign write_back_1_Table_StepGroup = Table_StepGroup; // @[ComputeEngine.cs:122]
+  assign write_back_1_Table_Slot = Table_Slot; // @[ComputeEngine.cs:122]
   assign write_back_1_Table_ChannelBlock = Table_ChannelBlock; // @[ComputeEngine.cs:122]
   assign write_back_1_Table_Bias = Table_Bias; // @[ComputeEngine.cs:122]
   assign write_back_1_Table_Multiplier = Table_Multiplier; // @[ComputeEngine.cs:122]
@@ -730,10 +730,10 @@ module ComputeEngine4x32x32 (
   assign write_back_2_SumBlock = pixel_tag_6_Block; // @[ComputeEngine.cs:118]
   assign write_back_2_BankSumLast = pixel_last_7; // @[ComputeEngine.cs:119]
   assign write_back_2_BankSumBlock = pixel_tag_7_Block; // @[ComputeEngine.cs:120]
-  assign write_back_2_StepGroup = Control_StepGroup[2:0]; // @[ComputeEngine.cs:121]
+  assign write_back_2_Slot = {Control_Instruction[215], Control_StepGroup[2:0]}; // @[ComputeEngine.cs:121]
   assign write_back_2_Table_Write = Table_Write; // @[ComputeEngine.cs:122]
   assign write_back_2_Table_Lane = Table_Lane; // @[ComputeEngine.cs:122]
-  assign write_back_2_Table_StepGroup = Table_StepGroup; // @[ComputeEngine.cs:122]
+  assign write_back_2_Table_Slot = Table_Slot; // @[ComputeEngine.cs:122]
   assign write_back_2_Table_ChannelBlock = Table_ChannelBlock; // @[ComputeEngine.cs:122]
   assign write_back_2_Table_Bias = Table_Bias; // @[ComputeEngine.cs:122]
   assign write_back_2_Table_Multiplier = Table_Multiplier; // @[ComputeEngine.cs:122]
@@ -748,10 +748,10 @@ module ComputeEngine4x32x32 (
   assign write_back_3_SumBlock = pixel_tag_6_Block; // @[ComputeEngine.cs:118]
   assign write_back_3_BankSumLast = pixel_last_7; // @[ComputeEngine.cs:119]
   assign write_back_3_BankSumBlock = pixel_tag_7_Block; // @[ComputeEngine.cs:120]
-  assign write_back_3_StepGroup = Control_StepGroup[2:0]; // @[ComputeEngine.cs:121]
+  assign write_back_3_Slot = {Control_Instruction[215], Control_StepGroup[2:0]}; // @[ComputeEngine.cs:121]
   assign write_back_3_Table_Write = Table_Write; // @[ComputeEngine.cs:122]
   assign write_back_3_Table_Lane = Table_Lane; // @[ComputeEngine.cs:122]
-  assign write_back_3_Table_StepGroup = Table_StepGroup; // @[ComputeEngine.cs:122]
+  assign write_back_3_Table_Slot = Table_Slot; // @[ComputeEngine.cs:122]
   assign write_back_3_Table_ChannelBlock = Table_ChannelBlock; // @[ComputeEngine.cs:122]
   assign write_back_3_Table_Bias = Table_Bias; // @[ComputeEngine.cs:122]
   assign write_back_3_Table_Multiplier = Table_Multiplier; // @[ComputeEngine.cs:122]
@@ -1187,10 +1187,10 @@ module ComputeEngine4x32x32 (
     .SumBlock(write_back_0_SumBlock),
     .BankSumLast(write_back_0_BankSumLast),
     .BankSumBlock(write_back_0_BankSumBlock),
-    .StepGroup(write_back_0_StepGroup),
+    .Slot(write_back_0_Slot),
     .Table_Write(write_back_0_Table_Write),
     .Table_Lane(write_back_0_Table_Lane),
-    .Table_StepGroup(write_back_0_Table_StepGroup),
+    .Table_Slot(write_back_0_Table_Slot),
     .Table_ChannelBlock(write_back_0_Table_ChannelBlock),
     .Table_Bias(write_back_0_Table_Bias),
     .Table_Multiplier(write_back_0_Table_Multiplier),
@@ -1212,10 +1212,10 @@ module ComputeEngine4x32x32 (
     .SumBlock(write_back_1_SumBlock),
     .BankSumLast(write_back_1_BankSumLast),
     .BankSumBlock(write_back_1_BankSumBlock),
-    .StepGroup(write_back_1_StepGroup),
+    .Slot(write_back_1_Slot),
     .Table_Write(write_back_1_Table_Write),
     .Table_Lane(write_back_1_Table_Lane),
-    .Table_StepGroup(write_back_1_Table_StepGroup),
+    .Table_Slot(write_back_1_Table_Slot),
     .Table_ChannelBlock(write_back_1_Table_ChannelBlock),
     .Table_Bias(write_back_1_Table_Bias),
     .Table_Multiplier(write_back_1_Table_Multiplier),
@@ -1237,10 +1237,10 @@ module ComputeEngine4x32x32 (
     .SumBlock(write_back_2_SumBlock),
     .BankSumLast(write_back_2_BankSumLast),
     .BankSumBlock(write_back_2_BankSumBlock),
-    .StepGroup(write_back_2_StepGroup),
+    .Slot(write_back_2_Slot),
     .Table_Write(write_back_2_Table_Write),
     .Table_Lane(write_back_2_Table_Lane),
-    .Table_StepGroup(write_back_2_Table_StepGroup),
+    .Table_Slot(write_back_2_Table_Slot),
     .Table_ChannelBlock(write_back_2_Table_ChannelBlock),
     .Table_Bias(write_back_2_Table_Bias),
     .Table_Multiplier(write_back_2_Table_Multiplier),
@@ -1262,10 +1262,10 @@ module ComputeEngine4x32x32 (
     .SumBlock(write_back_3_SumBlock),
     .BankSumLast(write_back_3_BankSumLast),
     .BankSumBlock(write_back_3_BankSumBlock),
-    .StepGroup(write_back_3_StepGroup),
+    .Slot(write_back_3_Slot),
     .Table_Write(write_back_3_Table_Write),
     .Table_Lane(write_back_3_Table_Lane),
-    .Table_StepGroup(write_back_3_Table_StepGroup),
+    .Table_Slot(write_back_3_Table_Slot),
     .Table_ChannelBlock(write_back_3_Table_ChannelBlock),
     .Table_Bias(write_back_3_Table_Bias),
     .Table_Multiplier(write_back_3_Table_Multiplier),

@@ -13,10 +13,10 @@ module ConvWriteBack32x32 (
   input wire [3:0] SumBlock, // @[ConvWriteBack.cs:29]
   input wire BankSumLast, // @[ConvWriteBack.cs:30]
   input wire [3:0] BankSumBlock, // @[ConvWriteBack.cs:31]
-  input wire [2:0] StepGroup, // @[ConvWriteBack.cs:32]
+  input wire [3:0] Slot, // @[ConvWriteBack.cs:32]
   input wire Table_Write, // @[ConvWriteBack.cs:33]
   input wire [4:0] Table_Lane, // @[ConvWriteBack.cs:33]
-  input wire [2:0] Table_StepGroup, // @[ConvWriteBack.cs:33]
+  input wire [3:0] Table_Slot, // @[ConvWriteBack.cs:33]
   input wire [3:0] Table_ChannelBlock, // @[ConvWriteBack.cs:33]
   input wire signed [31:0] Table_Bias, // @[ConvWriteBack.cs:33]
   input wire [15:0] Table_Multiplier, // @[ConvWriteBack.cs:33]
@@ -37,10 +37,10 @@ module ConvWriteBack32x32 (
   wire requantizer_InValid; // @[ConvWriteBack.cs:51]
   wire [1023:0] requantizer_Accumulators; // @[ConvWriteBack.cs:51]
   wire [3:0] requantizer_ChannelBlock; // @[ConvWriteBack.cs:51]
-  wire [2:0] requantizer_StepGroup; // @[ConvWriteBack.cs:51]
+  wire [3:0] requantizer_Slot; // @[ConvWriteBack.cs:51]
   wire requantizer_Table_Write; // @[ConvWriteBack.cs:51]
   wire [4:0] requantizer_Table_Lane; // @[ConvWriteBack.cs:51]
-  wire [2:0] requantizer_Table_StepGroup; // @[ConvWriteBack.cs:51]
+  wire [3:0] requantizer_Table_Slot; // @[ConvWriteBack.cs:51]
   wire [3:0] requantizer_Table_ChannelBlock; // @[ConvWriteBack.cs:51]
   wire signed [31:0] requantizer_Table_Bias; // @[ConvWriteBack.cs:51]
   wire [15:0] requantizer_Table_Multiplier; // @[ConvWriteBack.cs:51]
@@ -261,10 +261,10 @@ module ConvWriteBack32x32 (
   assign requantizer_Accumulators[991:960] = Mode_eq_1 ? partials_Sum[991:960] : Sums_30_cast; // @[ConvWriteBack.cs:54]
   assign requantizer_Accumulators[1023:992] = Mode_eq_1 ? partials_Sum[1023:992] : Sums_31_cast; // @[ConvWriteBack.cs:54]
   assign requantizer_ChannelBlock = Mode_eq_1 ? BankSumBlock : SumBlock; // @[ConvWriteBack.cs:55]
-  assign requantizer_StepGroup = StepGroup; // @[ConvWriteBack.cs:56]
+  assign requantizer_Slot = Slot; // @[ConvWriteBack.cs:56]
   assign requantizer_Table_Write = Table_Write; // @[ConvWriteBack.cs:57]
   assign requantizer_Table_Lane = Table_Lane; // @[ConvWriteBack.cs:57]
-  assign requantizer_Table_StepGroup = Table_StepGroup; // @[ConvWriteBack.cs:57]
+  assign requantizer_Table_Slot = Table_Slot; // @[ConvWriteBack.cs:57]
   assign requantizer_Table_ChannelBlock = Table_ChannelBlock; // @[ConvWriteBack.cs:57]
   assign requantizer_Table_Bias = Table_Bias; // @[ConvWriteBack.cs:57]
   assign requantizer_Table_Multiplier = Table_Multiplier; // @[ConvWriteBack.cs:57]
@@ -290,10 +290,10 @@ module ConvWriteBack32x32 (
     .InValid(requantizer_InValid),
     .Accumulators(requantizer_Accumulators),
     .ChannelBlock(requantizer_ChannelBlock),
-    .StepGroup(requantizer_StepGroup),
+    .Slot(requantizer_Slot),
     .Table_Write(requantizer_Table_Write),
     .Table_Lane(requantizer_Table_Lane),
-    .Table_StepGroup(requantizer_Table_StepGroup),
+    .Table_Slot(requantizer_Table_Slot),
     .Table_ChannelBlock(requantizer_Table_ChannelBlock),
     .Table_Bias(requantizer_Table_Bias),
     .Table_Multiplier(requantizer_Table_Multiplier),

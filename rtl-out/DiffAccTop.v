@@ -394,7 +394,7 @@ module DiffAccTop (
   wire load_Write_Granted; // @[DiffAccTop.cs:40]
   wire load_Requantizer_Write; // @[DiffAccTop.cs:40]
   wire [4:0] load_Requantizer_Lane; // @[DiffAccTop.cs:40]
-  wire [2:0] load_Requantizer_StepGroup; // @[DiffAccTop.cs:40]
+  wire [3:0] load_Requantizer_Slot; // @[DiffAccTop.cs:40]
   wire [3:0] load_Requantizer_ChannelBlock; // @[DiffAccTop.cs:40]
   wire signed [31:0] load_Requantizer_Bias; // @[DiffAccTop.cs:40]
   wire [15:0] load_Requantizer_Multiplier; // @[DiffAccTop.cs:40]
@@ -522,7 +522,7 @@ module DiffAccTop (
   wire compute_Weights_Done; // @[DiffAccTop.cs:42]
   wire compute_Table_Write; // @[DiffAccTop.cs:42]
   wire [4:0] compute_Table_Lane; // @[DiffAccTop.cs:42]
-  wire [2:0] compute_Table_StepGroup; // @[DiffAccTop.cs:42]
+  wire [3:0] compute_Table_Slot; // @[DiffAccTop.cs:42]
   wire [3:0] compute_Table_ChannelBlock; // @[DiffAccTop.cs:42]
   wire signed [31:0] compute_Table_Bias; // @[DiffAccTop.cs:42]
   wire [15:0] compute_Table_Multiplier; // @[DiffAccTop.cs:42]
@@ -936,7 +936,7 @@ module DiffAccTop (
   assign compute_Weights_Valid = weights_DrainPort_Valid; // @[DiffAccTop.cs:102]
   assign compute_Table_Write = load_Requantizer_Write; // @[DiffAccTop.cs:103]
   assign compute_Table_Lane = load_Requantizer_Lane; // @[DiffAccTop.cs:103]
-  assign compute_Table_StepGroup = load_Requantizer_StepGroup; // @[DiffAccTop.cs:103]
+  assign compute_Table_Slot = load_Requantizer_Slot; // @[DiffAccTop.cs:103]
   assign compute_Table_ChannelBlock = load_Requantizer_ChannelBlock; // @[DiffAccTop.cs:103]
   assign compute_Table_Bias = load_Requantizer_Bias; // @[DiffAccTop.cs:103]
   assign compute_Table_Multiplier = load_Requantizer_Multiplier; // @[DiffAccTop.cs:103]
@@ -1361,7 +1361,7 @@ module DiffAccTop (
     .Write_Granted(load_Write_Granted),
     .Requantizer_Write(load_Requantizer_Write),
     .Requantizer_Lane(load_Requantizer_Lane),
-    .Requantizer_StepGroup(load_Requantizer_StepGroup),
+    .Requantizer_Slot(load_Requantizer_Slot),
     .Requantizer_ChannelBlock(load_Requantizer_ChannelBlock),
     .Requantizer_Bias(load_Requantizer_Bias),
     .Requantizer_Multiplier(load_Requantizer_Multiplier),
@@ -1499,7 +1499,7 @@ module DiffAccTop (
     .Weights_Done(compute_Weights_Done),
     .Table_Write(compute_Table_Write),
     .Table_Lane(compute_Table_Lane),
-    .Table_StepGroup(compute_Table_StepGroup),
+    .Table_Slot(compute_Table_Slot),
     .Table_ChannelBlock(compute_Table_ChannelBlock),
     .Table_Bias(compute_Table_Bias),
     .Table_Multiplier(compute_Table_Multiplier),

@@ -7,10 +7,10 @@ module Requantizer32 (
   input wire InValid, // @[Requantizer.cs:27]
   input wire [1023:0] Accumulators, // @[Requantizer.cs:28]
   input wire [3:0] ChannelBlock, // @[Requantizer.cs:29]
-  input wire [2:0] StepGroup, // @[Requantizer.cs:30]
+  input wire [3:0] Slot, // @[Requantizer.cs:30]
   input wire Table_Write, // @[Requantizer.cs:31]
   input wire [4:0] Table_Lane, // @[Requantizer.cs:31]
-  input wire [2:0] Table_StepGroup, // @[Requantizer.cs:31]
+  input wire [3:0] Table_Slot, // @[Requantizer.cs:31]
   input wire [3:0] Table_ChannelBlock, // @[Requantizer.cs:31]
   input wire signed [31:0] Table_Bias, // @[Requantizer.cs:31]
   input wire [15:0] Table_Multiplier, // @[Requantizer.cs:31]
@@ -413,69 +413,69 @@ module Requantizer32 (
   wire signed [49:0] rounding_31_cast; // @[Requantizer.cs:58]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  reg [53:0] table_0 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_0 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_1 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_1 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_2 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_2 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_3 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_3 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_4 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_4 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_5 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_5 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_6 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_6 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_7 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_7 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_8 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_8 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_9 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_9 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_10 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_10 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_11 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_11 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_12 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_12 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_13 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_13 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_14 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_14 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_15 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_15 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_16 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_16 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_17 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_17 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_18 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_18 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_19 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_19 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_20 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_20 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_21 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_21 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_22 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_22 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_23 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_23 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_24 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_24 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_25 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_25 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_26 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_26 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_27 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_27 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_28 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_28 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_29 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_29 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_30 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_30 [0:255]; // @[Requantizer.cs:41]
 
-  reg [53:0] table_31 [0:127]; // @[Requantizer.cs:41]
+  reg [53:0] table_31 [0:255]; // @[Requantizer.cs:41]
 
   assign product_0_cat = {{{1{product_0[49]}}, product_0}, 1'b0}; // @[Requantizer.cs:56]
   assign rounding_0_add = {{1{rounding_0[50]}}, rounding_0} + 52'd1; // @[Requantizer.cs:58]
@@ -1668,322 +1668,322 @@ module Requantizer32 (
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd0))
-      table_0[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_0[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd1))
-      table_1[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_1[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd2))
-      table_2[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_2[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd3))
-      table_3[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_3[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd4))
-      table_4[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_4[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd5))
-      table_5[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_5[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd6))
-      table_6[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_6[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd7))
-      table_7[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_7[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd8))
-      table_8[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_8[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd9))
-      table_9[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_9[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd10))
-      table_10[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_10[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd11))
-      table_11[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_11[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd12))
-      table_12[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_12[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd13))
-      table_13[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_13[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd14))
-      table_14[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_14[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd15))
-      table_15[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_15[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd16))
-      table_16[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_16[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd17))
-      table_17[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_17[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd18))
-      table_18[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_18[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd19))
-      table_19[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_19[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd20))
-      table_20[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_20[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd21))
-      table_21[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_21[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd22))
-      table_22[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_22[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd23))
-      table_23[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_23[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd24))
-      table_24[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_24[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd25))
-      table_25[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_25[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd26))
-      table_26[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_26[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd27))
-      table_27[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_27[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd28))
-      table_28[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_28[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd29))
-      table_29[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_29[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd30))
-      table_30[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_30[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:43]
     if (Table_Write & (Table_Lane == 5'd31))
-      table_31[$unsigned({Table_StepGroup, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
+      table_31[$unsigned({Table_Slot, Table_ChannelBlock})] <= {Table_Bias, Table_Multiplier, Table_Shift};
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_0 <= table_0[$unsigned({StepGroup, ChannelBlock})];
+      params_0 <= table_0[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_1 <= table_1[$unsigned({StepGroup, ChannelBlock})];
+      params_1 <= table_1[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_2 <= table_2[$unsigned({StepGroup, ChannelBlock})];
+      params_2 <= table_2[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_3 <= table_3[$unsigned({StepGroup, ChannelBlock})];
+      params_3 <= table_3[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_4 <= table_4[$unsigned({StepGroup, ChannelBlock})];
+      params_4 <= table_4[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_5 <= table_5[$unsigned({StepGroup, ChannelBlock})];
+      params_5 <= table_5[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_6 <= table_6[$unsigned({StepGroup, ChannelBlock})];
+      params_6 <= table_6[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_7 <= table_7[$unsigned({StepGroup, ChannelBlock})];
+      params_7 <= table_7[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_8 <= table_8[$unsigned({StepGroup, ChannelBlock})];
+      params_8 <= table_8[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_9 <= table_9[$unsigned({StepGroup, ChannelBlock})];
+      params_9 <= table_9[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_10 <= table_10[$unsigned({StepGroup, ChannelBlock})];
+      params_10 <= table_10[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_11 <= table_11[$unsigned({StepGroup, ChannelBlock})];
+      params_11 <= table_11[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_12 <= table_12[$unsigned({StepGroup, ChannelBlock})];
+      params_12 <= table_12[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_13 <= table_13[$unsigned({StepGroup, ChannelBlock})];
+      params_13 <= table_13[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_14 <= table_14[$unsigned({StepGroup, ChannelBlock})];
+      params_14 <= table_14[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_15 <= table_15[$unsigned({StepGroup, ChannelBlock})];
+      params_15 <= table_15[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_16 <= table_16[$unsigned({StepGroup, ChannelBlock})];
+      params_16 <= table_16[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_17 <= table_17[$unsigned({StepGroup, ChannelBlock})];
+      params_17 <= table_17[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_18 <= table_18[$unsigned({StepGroup, ChannelBlock})];
+      params_18 <= table_18[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_19 <= table_19[$unsigned({StepGroup, ChannelBlock})];
+      params_19 <= table_19[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_20 <= table_20[$unsigned({StepGroup, ChannelBlock})];
+      params_20 <= table_20[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_21 <= table_21[$unsigned({StepGroup, ChannelBlock})];
+      params_21 <= table_21[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_22 <= table_22[$unsigned({StepGroup, ChannelBlock})];
+      params_22 <= table_22[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_23 <= table_23[$unsigned({StepGroup, ChannelBlock})];
+      params_23 <= table_23[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_24 <= table_24[$unsigned({StepGroup, ChannelBlock})];
+      params_24 <= table_24[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_25 <= table_25[$unsigned({StepGroup, ChannelBlock})];
+      params_25 <= table_25[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_26 <= table_26[$unsigned({StepGroup, ChannelBlock})];
+      params_26 <= table_26[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_27 <= table_27[$unsigned({StepGroup, ChannelBlock})];
+      params_27 <= table_27[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_28 <= table_28[$unsigned({StepGroup, ChannelBlock})];
+      params_28 <= table_28[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_29 <= table_29[$unsigned({StepGroup, ChannelBlock})];
+      params_29 <= table_29[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_30 <= table_30[$unsigned({StepGroup, ChannelBlock})];
+      params_30 <= table_30[$unsigned({Slot, ChannelBlock})];
   end
 
   always @(posedge clk) begin // @[Requantizer.cs:44]
     if (1'b1)
-      params_31 <= table_31[$unsigned({StepGroup, ChannelBlock})];
+      params_31 <= table_31[$unsigned({Slot, ChannelBlock})];
   end
 endmodule
 

@@ -7,8 +7,9 @@ namespace DiffAcc.Accelerator.Compiler;
 /// The last pass: layers overlap. The lowering closes every layer (and some phases inside one) with a
 /// SYNC, which waits for every engine; this pass drops them and lets <see cref="TokenPlacement"/> order
 /// exactly what depends on what (buffer rows, accumulator rows, tables, DDR lines), so the next layer's
-/// loads and weight fetches run under this layer's convolutions and stores. The layers' instruction
-/// ranges follow the instructions.
+/// loads and weight fetches run under this layer's convolutions and stores. Before the tokens,
+/// <see cref="EarlyVectorWork"/> puts ready vector work first and <see cref="RequantizerBanks"/> gives the
+/// layers' requantizer tables the two banks in turn. The layers' instruction ranges follow the instructions.
 /// </summary>
 public static class OverlappedLayers
 {
@@ -16,6 +17,6 @@ public static class OverlappedLayers
     {
         var moved = LayerRanges.AfterRemoving(program, layers, i => i is Sync);
         var (early, earlyLayers) = EarlyVectorWork.Apply(config, [.. program.Where(i => i is not Sync)], moved);
-        return (TokenPlacement.Place(config, early), earlyLayers);
+        return (TokenPlacement.Place(config, RequantizerBanks.Apply(early)), earlyLayers);
     }
 }

@@ -54,6 +54,12 @@ public sealed record AcceleratorConfig
     /// <summary>Bits of the requantizer table slot: the low bits of the step group.</summary>
     public int StepGroupSlotBits => Hdl.Hw.BitsFor(StepGroups);
 
+    /// <summary>Bits of the requantizer table's address above the channel block: the bank (LOAD_TABLE's and CONV's TableBank), then the step group's slot.</summary>
+    public int RequantizerSlotBits => StepGroupSlotBits + 1;
+
+    /// <summary>The requantizer table slot of a step group's bank: the bank above the step group's low <see cref="StepGroupSlotBits"/> bits.</summary>
+    public int RequantizerSlot(int stepGroup, bool bank) => ((bank ? 1 : 0) << StepGroupSlotBits) | StepGroupSlot(stepGroup);
+
     /// <summary>The requantizer table slot of a step group (its low <see cref="StepGroupSlotBits"/> bits).</summary>
     public int StepGroupSlot(int stepGroup) => stepGroup & ((1 << StepGroupSlotBits) - 1);
 

@@ -8,7 +8,7 @@ namespace DiffAcc.Accelerator.Datapath;
 /// <summary>
 /// The quantizer pipeline, Tm lanes wide: <c>q = sat8(round_shift((acc + bias) * multiplier, shift))</c>
 /// (docs/numerics.md, "Requantization"), one value per lane per cycle. Bias, multiplier and shift
-/// come from per-lane tables indexed by (step group, channel block): lane m of block b serves
+/// come from per-lane tables indexed by (slot: bank and step group, channel block): lane m of block b serves
 /// output channel b * Tm + m. The tables are written at run time through the table port, so a new
 /// calibration or step group needs no new bitstream. A table write and a read of the same entry
 /// in one cycle read the old entry. Latency: <see cref="Latency"/> cycles from input to output.
@@ -23,25 +23,25 @@ public sealed class Requantizer : Module
         Domain = config.ClockDomain;
         var tm = config.Tm;
         var blockBits = Hw.BitsFor(config.ChannelsPerLane);
-        var stepBits = config.StepGroupSlotBits;
+        var slotBits = config.RequantizerSlotBits;
         InValid = Input(Bool());
         Accumulators = Input(Vec(tm, SInt(32)));
         ChannelBlock = Input(UInt(blockBits));
-        StepGroup = Input(UInt(stepBits));
+        Slot = Input(UInt(slotBits));
         Table = Input(TableWritePort.Of(config));
         OutValid = Output(Bool());
         Quantized = Output(Vec(tm, SInt(8)));
 
-        // Table entries are {bias, multiplier, shift}; the address is {step group, channel block}.
-        var depth = 1 << (stepBits + blockBits);
+        // Table entries are {bias, multiplier, shift}; the address is {bank, step group slot, channel block}.
+        var depth = 1 << (slotBits + blockBits);
         var entry = Cat(Table.Bias, Table.Multiplier, Table.Shift);
         var valid = RegNext(InValid, reset: 0, name: "valid_0");
         for (var lane = 0; lane < tm; lane++)
         {
             var table = Mem(UInt(entry.Width), depth, RamStyle.Auto, name: $"table_{lane}");
             var writeHere = Table.Write & (Table.Lane == lane);
-            When(writeHere, () => table.Write(Cat(Table.StepGroup, Table.ChannelBlock), entry));
-            var read = table.Read(Cat(StepGroup, ChannelBlock), name: $"params_{lane}");
+            When(writeHere, () => table.Write(Cat(Table.Slot, Table.ChannelBlock), entry));
+            var read = table.Read(Cat(Slot, ChannelBlock), name: $"params_{lane}");
             var bias = read[entry.Width - 1, RequantParameters.MultiplierBits + RequantParameters.ShiftBits].AsSInt();
             var multiplier = read[RequantParameters.MultiplierBits + RequantParameters.ShiftBits - 1, RequantParameters.ShiftBits];
             var shift = read[RequantParameters.ShiftBits - 1, 0];
@@ -73,7 +73,8 @@ public sealed class Requantizer : Module
 
     public UInt ChannelBlock { get; }
 
-    public UInt StepGroup { get; }
+    /// <summary>The table slot read: the CONV's bank above the step group's slot.</summary>
+    public UInt Slot { get; }
 
     public TableWritePort Table { get; }
 

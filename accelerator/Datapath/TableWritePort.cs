@@ -5,7 +5,7 @@ using DiffAcc.Model.Numerics;
 namespace DiffAcc.Accelerator.Datapath;
 
 /// <summary>
-/// A run-time write of one requantization table entry: lane, step group and channel block select
+/// A run-time write of one requantization table entry: lane, slot (bank and step group) and channel block select
 /// the entry; bias, multiplier and shift are its contents. Ports of this bundle are named
 /// <c>Table_Write</c>, <c>Table_Lane</c>, ...
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class TableWritePort : Bundle
     {
         Write = fields.Field(Hw.Bool());
         Lane = fields.Field(Hw.UInt(Hw.BitsFor(config.Tm)));
-        StepGroup = fields.Field(Hw.UInt(config.StepGroupSlotBits));
+        Slot = fields.Field(Hw.UInt(config.RequantizerSlotBits));
         ChannelBlock = fields.Field(Hw.UInt(Hw.BitsFor(config.ChannelsPerLane)));
         Bias = fields.Field(Hw.SInt(32));
         Multiplier = fields.Field(Hw.UInt(RequantParameters.MultiplierBits));
@@ -26,7 +26,7 @@ public sealed class TableWritePort : Bundle
 
     public UInt Lane { get; }
 
-    public UInt StepGroup { get; }
+    public UInt Slot { get; }
 
     public UInt ChannelBlock { get; }
 

@@ -19,7 +19,7 @@ public sealed class RequantizerGolden
     {
         this.config = config;
         blockBits = DiffAcc.Hdl.Hw.BitsFor(config.ChannelsPerLane);
-        var depth = 1 << (config.StepGroupSlotBits + blockBits);
+        var depth = 1 << (config.RequantizerSlotBits + blockBits);
         tables = [.. Enumerable.Range(0, config.Tm).Select(_ => new RequantParameters[depth])];
         pending = new ValidPipeline<sbyte[]>(Datapath.Requantizer.Latency - 1, new sbyte[config.Tm]);
         Quantized = new sbyte[config.Tm];
@@ -30,14 +30,14 @@ public sealed class RequantizerGolden
     public bool OutValid { get; private set; }
 
     /// <summary>One clock edge: the outputs before it are <see cref="Quantized"/> and <see cref="OutValid"/>.</summary>
-    public void Tick(bool valid, ReadOnlySpan<int> accumulators, int channelBlock, int stepGroup, (int Lane, int StepGroup, int ChannelBlock, RequantParameters Entry)? write, bool reset)
+    public void Tick(bool valid, ReadOnlySpan<int> accumulators, int channelBlock, int slot, (int Lane, int Slot, int ChannelBlock, RequantParameters Entry)? write, bool reset)
     {
-        var address = (stepGroup << blockBits) | channelBlock;
+        var address = (slot << blockBits) | channelBlock;
         var values = new sbyte[config.Tm];
         for (var lane = 0; lane < config.Tm; lane++)
             values[lane] = Requantization.Apply(accumulators[lane], tables[lane][address]);
         if (write is { } w && w.Lane < config.Tm)
-            tables[w.Lane][(w.StepGroup << blockBits) | w.ChannelBlock] = w.Entry;
+            tables[w.Lane][(w.Slot << blockBits) | w.ChannelBlock] = w.Entry;
 
         var (arrivingValid, arrivingValues) = pending.Tick(valid, values, reset);
         Quantized = arrivingValues;

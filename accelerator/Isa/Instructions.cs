@@ -87,6 +87,9 @@ public sealed record LoadTable : DmaInstruction
 
     [Field(16, "channels, tables or parameter words")]
     public int Count { get; init; }
+
+    [Field(1, "requantizer tables: the bank written (each step group's slot has two; a CONV reads the one its TableBank names, so a layer's table loads while the convolutions before read the other)")]
+    public bool TableBank { get; init; }
 }
 
 [Instruction(4, "LOAD_WEIGHTS", Engine.Weight, "DDR (the weights ports) to the fill bank of the ping-pong weight buffer")]
@@ -198,6 +201,9 @@ public sealed record Conv : Instruction
 
     [Field(2, "0: the sums as they are; 1, 2: shifted left by input exponent A, B (LOAD_TABLE kind 5), for one part of a concatenation with split scales")]
     public int Exponent { get; init; }
+
+    [Field(1, "the requantizer table bank read (LOAD_TABLE's TableBank)")]
+    public bool TableBank { get; init; }
 }
 
 /// <summary>A vector instruction that streams rows of one group's buffer: <c>Pixels</c> x <c>Blocks</c> rows, pixel p's block b at <c>Src + p x SrcStride + b</c>.</summary>

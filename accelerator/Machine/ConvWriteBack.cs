@@ -29,7 +29,7 @@ public sealed class ConvWriteBack : Module
         SumBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
         BankSumLast = Input(Bool());
         BankSumBlock = Input(UInt(Hw.BitsFor(config.ChannelsPerLane)));
-        StepGroup = Input(UInt(config.StepGroupSlotBits));
+        Slot = Input(UInt(config.RequantizerSlotBits));
         Table = Input(TableWritePort.Of(config));
         AccReadAddress = Input(UInt(Hw.BitsFor(config.AccumulatorRows)));
         AccReadData = Output(Vec(tm, SInt(32)));
@@ -53,7 +53,7 @@ public sealed class ConvWriteBack : Module
         for (var m = 0; m < tm; m++)
             requantizer.Accumulators[m].Assign(Mux(requantizeSum, bank.Sum[m], sums[m]));
         requantizer.ChannelBlock.Assign(Mux(requantizeSum, BankSumBlock, SumBlock));
-        requantizer.StepGroup.Assign(StepGroup);
+        requantizer.Slot.Assign(Slot);
         requantizer.Table.ConnectFrom(Table);
         // Every Tm-lane slice of the row holds the block: whichever slice the lane mask writes has it in place.
         for (var n = 0; n < tn; n++)
@@ -92,7 +92,8 @@ public sealed class ConvWriteBack : Module
     public UInt BankSumBlock { get; }
 
     /// <summary>The requantizer table slot: the step group's low bits.</summary>
-    public UInt StepGroup { get; }
+    /// <summary>The requantizer table slot: the CONV's bank above the step group's slot.</summary>
+    public UInt Slot { get; }
 
     public TableWritePort Table { get; }
 

@@ -14,7 +14,8 @@ public sealed record RandomProgram(int Seed, string Description, DdrImage Image,
 /// <summary>
 /// Random valid programs for ISA fuzzing: one to three kernels of <see cref="SystemScenarios"/> (each with
 /// its own random data, relocated to its own DDR pages), run back to back on the same buffers and tables,
-/// each after a SET_STEP to the run's step group, with SYNCs dropped in at random, and every token
+/// each after a SET_STEP to the run's step group, with SYNCs dropped in at random, half of them with the
+/// requantizer tables in the two banks in turn (<see cref="Compiler.RequantizerBanks"/>), and every token
 /// stripped and placed again by <see cref="TokenPlacement"/> on the new program: so the token patterns,
 /// the dispatch order across kernels and the queues' contents are the generator's, not the scenarios'.
 /// The checked builder accepts every one (it rejects races and deadlocks).
@@ -49,7 +50,9 @@ public static class RandomPrograms
             offset = Pages(offset + scenario.Image.Bytes.Length);
         }
         instructions.Add(new Finish());
-        var program = new ProgramBuilder(config).Add(TokenPlacement.Place(config, instructions, registers.StepGroup)).Build();
+        // Half the programs give the kernels' requantizer tables the two banks in turn, as the compiler does.
+        var banked = random.Next(2) == 0 ? Compiler.RequantizerBanks.Apply(instructions) : instructions;
+        var program = new ProgramBuilder(config).Add(TokenPlacement.Place(config, banked, registers.StepGroup)).Build();
         var bytes = new byte[offset];
         foreach (var (at, kernel) in data)
             kernel.CopyTo(bytes, at);

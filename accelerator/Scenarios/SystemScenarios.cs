@@ -19,7 +19,7 @@ public static class SystemScenarios
     /// <summary>The small build with the default preset's shape (<see cref="Presets.SmallWide"/>): the scenarios run on it beside the small preset.</summary>
     public static AcceleratorConfig Wide => Presets.SmallWide;
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics", "requantizer-banks"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -37,6 +37,7 @@ public static class SystemScenarios
         "strided-copy" => StridedCopy(config, seed),
         "conv-zero-point" => ConvZeroPoint(config, seed),
         "add-statistics" => AddStatistics(config, seed),
+        "requantizer-banks" => RequantizerBanks(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -793,6 +794,61 @@ public static class SystemScenarios
             ddr => [.. Compare("step group 0", ScenarioImage.At(ddr, outAt[0], h * w * cout), cout, h, w, cout, layers[0].Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
                 .. Compare($"step group {beyond}", ScenarioImage.At(ddr, outAt[1], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights }).Expected(input, cin, h, w, 1, (0, 0, 0, 0))),
                 .. Compare("step 3", ScenarioImage.At(ddr, outAt[2], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights, Requant = perStep[step] }).Expected(input, cin, h, w, 1, (0, 0, 0, 0)))]);
+    }
+
+    /// <summary>
+    /// Three 1x1 convolutions of one input with the same weights and three requantizer tables: A into bank 0
+    /// and B into bank 1 before either runs, each convolution reading its bank, then C into bank 0 while the
+    /// second convolution still reads bank 1 (the tokens, placed from what each instruction touches, order
+    /// nothing between them), read by the third. A machine with one bank requantizes the first with B.
+    /// </summary>
+    public static Scenario RequantizerBanks(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 14);
+        int cin = 2 * tn, cout = 2 * tn;
+        const int h = 4, w = 8;
+        var layers = Enumerable.Range(0, 3).Select(_ => ConvLayer.Random(r, cin, cout, 1)).ToArray();
+        var weights = layers[0].Weights;
+        var input = Edgy(r, cin * h * w);
+        var image = new ScenarioImage(config);
+        var inAt = image.Put(TensorLayout.ToHwc(input, cin, h, w, cin));
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(weights, cout, cin, 1, tm, tn, 0, cout / tm));
+        var tablesAt = layers.Select(l => image.Put(l.Requant.Select(RequantizerEntry.Of))).ToArray();
+        var outAt = layers.Select(_ => image.Reserve(h * w * cout)).ToArray();
+        var cinBlocks = cin / tn;
+        Conv Compute(int outRow, bool bank, bool release) => new()
+        {
+            GroupMask = 1,
+            InRow = 0,
+            InPixelStride = cinBlocks,
+            CinBlocks = cinBlocks,
+            InRows = h,
+            InCols = w,
+            OutRows = h,
+            OutCols = w,
+            CoutBlocks = cout / tm,
+            OutRow = outRow,
+            OutPixelStride = cout / tn,
+            Release = release,
+            TableBank = bank,
+        };
+        LoadTable Table(int layer, bool bank) => new() { Kind = TableKind.Requantization, Offset = tablesAt[layer], Count = cout, TableBank = bank };
+        Store Out(int index, int row) => new() { Group = 0, Offset = outAt[index], ActRow = row, Rows = h * w * cout / tn, Chunks = 1 };
+        Instruction[] instructions =
+        [
+            new LoadWeights { Offset = weightsAt, Rows = cout / tm * cinBlocks, Complete = true },
+            new Load { Group = 0, Offset = inAt, Rows = h * w * cinBlocks, Chunks = 1 },
+            Table(0, false), Table(1, true),
+            Compute(100, false, false), Out(0, 100),
+            Compute(200, true, false), Table(2, false), Out(1, 200),
+            Compute(300, false, true), Out(2, 300),
+            new Finish(),
+        ];
+        var registers = image.Registers();
+        var program = new ProgramBuilder(config).Add(TokenPlacement.Place(config, instructions, registers.StepGroup)).Build();
+        return new Scenario("requantizer-banks", "three 1x1 convolutions with their own requantizer tables in the two banks, the third's loaded while the second reads the other bank", image.Build(), registers, program,
+            ddr => [.. Enumerable.Range(0, 3).SelectMany(k => Compare($"table {"ABC"[k]}", ScenarioImage.At(ddr, outAt[k], h * w * cout), cout, h, w, cout, (layers[k] with { Weights = weights }).Expected(input, cin, h, w, 1, (0, 0, 0, 0))))]);
     }
 
     /// <summary>

@@ -103,9 +103,9 @@ public sealed class ConvWriteBackTests
             }).ToArray();
             var (sumLast, sumAcc, sumBlock) = (random.Next(3) > 0, random.Next(accRows), random.Next(Config.ChannelsPerLane));
             var (bankSumLast, bankSumBlock) = (random.Next(3) > 0, random.Next(Config.ChannelsPerLane));
-            var (stepGroup, readAddress) = (random.Next(1 << Config.StepGroupSlotBits), random.Next(accRows));
+            var (slot, readAddress) = (random.Next(1 << Config.RequantizerSlotBits), random.Next(accRows));
             var write = random.Next(3) == 0;
-            var entry = (Lane: random.Next(tm), StepGroup: random.Next(1 << Config.StepGroupSlotBits), Block: random.Next(Config.ChannelsPerLane),
+            var entry = (Lane: random.Next(tm), Slot: random.Next(1 << Config.RequantizerSlotBits), Block: random.Next(Config.ChannelsPerLane),
                 Parameters: random.Next(4) == 0 ? new RequantParameters(0, 1, 1) : new RequantParameters(random.Next(-1000, 1000), random.Next(1 << 16), random.Next(20, 49)));
 
             sim.Poke("rst", reset ? 1UL : 0UL);
@@ -119,11 +119,11 @@ public sealed class ConvWriteBackTests
             sim.Poke(dut.SumBlock, (ulong)sumBlock);
             sim.Poke(dut.BankSumLast, bankSumLast);
             sim.Poke(dut.BankSumBlock, (ulong)bankSumBlock);
-            sim.Poke(dut.StepGroup, (ulong)stepGroup);
+            sim.Poke(dut.Slot, (ulong)slot);
             sim.Poke(dut.AccReadAddress, (ulong)readAddress);
             sim.Poke(dut.Table.Write, write);
             sim.Poke(dut.Table.Lane, (ulong)entry.Lane);
-            sim.Poke(dut.Table.StepGroup, (ulong)entry.StepGroup);
+            sim.Poke(dut.Table.Slot, (ulong)entry.Slot);
             sim.Poke(dut.Table.ChannelBlock, (ulong)entry.Block);
             sim.Poke(dut.Table.Bias, (ulong)(uint)entry.Parameters.Bias);
             sim.Poke(dut.Table.Multiplier, (ulong)entry.Parameters.Multiplier);
@@ -146,8 +146,8 @@ public sealed class ConvWriteBackTests
                 fromBank ? bankSumLast && bank.SumValid : sumLast && direct,
                 fromBank ? bank.Sum : shifted,
                 fromBank ? bankSumBlock : sumBlock,
-                stepGroup,
-                write ? (entry.Lane, entry.StepGroup, entry.Block, entry.Parameters) : null,
+                slot,
+                write ? (entry.Lane, entry.Slot, entry.Block, entry.Parameters) : null,
                 reset);
             bank.Tick(sumLast && !direct && selected, mode == ConvOutput.AccumulatorStore, sumAcc, shifted, readAddress, reset);
             sim.Tick();

@@ -28,16 +28,16 @@ public sealed class RequantizerTests
             for (var lane = 0; lane < Config.Tm; lane++)
                 accumulators[lane] = (int)(uint)In($"Accumulators_{lane}");
             var write = In("Table_Write") != 0
-                ? ((int)In("Table_Lane"), (int)In("Table_StepGroup"), (int)In("Table_ChannelBlock"), new RequantParameters((int)(uint)In("Table_Bias"), (int)In("Table_Multiplier"), (int)In("Table_Shift")))
+                ? ((int)In("Table_Lane"), (int)In("Table_Slot"), (int)In("Table_ChannelBlock"), new RequantParameters((int)(uint)In("Table_Bias"), (int)In("Table_Multiplier"), (int)In("Table_Shift")))
                 : ((int, int, int, RequantParameters)?)null;
-            golden.Tick(In("InValid") != 0, accumulators, (int)In("ChannelBlock"), (int)In("StepGroup"), write, In("rst") != 0);
+            golden.Tick(In("InValid") != 0, accumulators, (int)In("ChannelBlock"), (int)In("Slot"), write, In("rst") != 0);
         }
     }
 
     /// <summary>
     /// Random accumulators and table entries plus the edges: int32 minimum and maximum, saturation
     /// both ways, shift 0 and 48, rounding ties (multiplier 1, shift 1, odd sums), and table writes to
-    /// the very entry being read, at the moment the step group changes to it.
+    /// the very entry being read, at the moment the slot (bank and step group) changes to it.
     /// </summary>
     private sealed class Stimulus(PortLayout layout) : IStimulus
     {
@@ -48,9 +48,10 @@ public sealed class RequantizerTests
             var record = new ulong[inputs.Length];
             void Set(string name, long value) => record[layout.Input(name).Offset] = (ulong)value & (layout.Input(name).Width >= 64 ? ulong.MaxValue : (1UL << layout.Input(name).Width) - 1);
             var phase = (cycle / 300) % 4;
-            var stepGroup = random.Next(Config.StepGroups);
+            // Both banks of every step group's slot.
+            var slot = random.Next(1 << Config.RequantizerSlotBits);
             var block = random.Next(Config.ChannelsPerLane);
-            Set("StepGroup", stepGroup);
+            Set("Slot", slot);
             Set("ChannelBlock", block);
             for (var lane = 0; lane < Config.Tm; lane++)
             {
@@ -71,7 +72,7 @@ public sealed class RequantizerTests
             Set("Table_Write", write ? 1 : 0);
             Set("Table_Lane", random.Next(Config.Tm));
             // Phase 3 races: write the entry the same cycle reads.
-            Set("Table_StepGroup", phase == 3 ? stepGroup : random.Next(Config.StepGroups));
+            Set("Table_Slot", phase == 3 ? slot : random.Next(1 << Config.RequantizerSlotBits));
             Set("Table_ChannelBlock", phase == 3 ? block : random.Next(Config.ChannelsPerLane));
             var (bias, multiplier, shift) = (phase, random.Next(6)) switch
             {

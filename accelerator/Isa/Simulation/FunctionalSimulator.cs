@@ -100,7 +100,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             actWritten = [.. Enumerable.Range(0, c.Groups).Select(_ => new ulong[c.ActivationRows])];
             acc = [.. Enumerable.Range(0, c.Groups).Select(_ => new int[c.AccumulatorRows * c.Tm])];
             accWritten = [.. Enumerable.Range(0, c.Groups).Select(_ => new bool[c.AccumulatorRows])];
-            requant = new RequantParameters?[1 << c.StepGroupSlotBits, c.MaxChannels];
+            requant = new RequantParameters?[1 << c.RequantizerSlotBits, c.MaxChannels];
             activationTables = new sbyte[c.ActivationTableSlots][];
             groupNorm = new GroupNormEntry?[c.MaxChannels];
             statisticsSum = new long[c.MaxChannels];
@@ -202,7 +202,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                 switch (i.Kind)
                 {
                     case TableKind.Requantization:
-                        requant[c.StepGroupSlot(step.StepGroup), slot] = DataWord.Decode<RequantizerEntry>(word).ToParameters();
+                        requant[c.RequantizerSlot(step.StepGroup, i.TableBank), slot] = DataWord.Decode<RequantizerEntry>(word).ToParameters();
                         break;
                     case TableKind.GroupNorm:
                         groupNorm[slot] = DataWord.Decode<GroupNormEntry>(word);
@@ -379,7 +379,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             for (var m = 0; m < tm; m++)
             {
                 var channel = (block * tm) + m;
-                var p = requant[c.StepGroupSlot(step.StepGroup), channel] ?? throw new MachineFault($"{step.Name} requantizes channel {channel} in step group {step.StepGroup} (table slot {c.StepGroupSlot(step.StepGroup)}), whose requantizer entry no LOAD_TABLE wrote");
+                var p = requant[c.RequantizerSlot(step.StepGroup, v.TableBank), channel] ?? throw new MachineFault($"{step.Name} requantizes channel {channel} in step group {step.StepGroup}, bank {(v.TableBank ? 1 : 0)} (table slot {c.RequantizerSlot(step.StepGroup, v.TableBank)}), whose requantizer entry no LOAD_TABLE wrote");
                 act[g][(outRow * tn) + lane + m] = Requantization.Apply(sums[m], p);
             }
             WriteAct(step, g, outRow, 1, Lanes(lane, tm));

@@ -40,7 +40,7 @@ public static class InstructionFootprint
 
     public static string AccumulatorRows(int group) => $"accumulator bank {group} row";
 
-    public static string RequantizerChannels(AcceleratorConfig config, int stepGroup) => $"requantizer table slot {config.StepGroupSlot(stepGroup)}, channel";
+    public static string RequantizerChannels(AcceleratorConfig config, int stepGroup, bool bank) => $"requantizer table slot {config.RequantizerSlot(stepGroup, bank)}, channel";
 
     public static IEnumerable<MemoryAccess> Of(AcceleratorConfig c, ScheduledInstruction step, DdrSpaces ddr) => step.Instruction switch
     {
@@ -88,7 +88,7 @@ public static class InstructionFootprint
         yield return DdrLines(space, address, (long)i.Count * entryBytes, false);
         var table = i.Kind switch
         {
-            TableKind.Requantization => RequantizerChannels(c, stepGroup),
+            TableKind.Requantization => RequantizerChannels(c, stepGroup, i.TableBank),
             TableKind.GroupNorm => GroupNormChannels,
             TableKind.Activation => ActivationTables,
             TableKind.Padding => PadValue,
@@ -149,7 +149,7 @@ public static class InstructionFootprint
                     }
                     if (!requantizes)
                         continue;
-                    yield return new(RequantizerChannels(c, stepGroup), block * tm, tm, false);
+                    yield return new(RequantizerChannels(c, stepGroup, v.TableBank), block * tm, tm, false);
                     yield return new(ActivationRows(g), v.OutRow + (pixel * v.OutPixelStride) + (block * tm / tn), 1, true);
                 }
             }
