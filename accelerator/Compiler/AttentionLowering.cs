@@ -52,9 +52,8 @@ internal static class AttentionLowering
         var format = ctx.Model.Quantization.Probabilities;
         var unsigned = format == ProbabilityFormat.Unsigned;
         // Unsigned: P x V sums in the accumulator banks, a tile of queries at a time, and reads keyTn rows of 64;
-        // signed, it requantizes straight from the PE groups, a query tile at a time: a tile's product runs while
-        // the vector unit turns the next tile's scores into probabilities.
-        var valueTile = unsigned ? Math.Min(part, c.AccumulatorRows / (hd / tm)) : tile;
+        // signed, it requantizes straight from the PE groups, all queries in one.
+        var valueTile = unsigned ? Math.Min(part, c.AccumulatorRows / (hd / tm)) : part;
         if (valueTile < 1)
             throw new CompileException(point, $"one query's P x V takes {hd / tm} accumulator rows; preset {c.Name} has {c.AccumulatorRows}");
         var valueTiles = (part + valueTile - 1) / valueTile;
