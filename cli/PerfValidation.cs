@@ -49,7 +49,7 @@ internal static class PerfValidation
         var runner = new RtlRunner(verilated) { Ddr = DdrTiming.Testbench, VcdPath = vcd };
         var model = CycleModel.For(config).WithDdr(DdrTiming.Testbench);
         IReadOnlyList<CycleComparison> results = [];
-        var programs = (only?.Count ?? compiled.Layers.Count) * runs + (only is null ? 1 : 0);
+        var programs = (Layers(only ?? compiled.Layers).Count * runs) + (only is null ? 1 : 0);
         if (timeline)
         {
             // The timeline prints as it goes; a live progress bar would tear it.
@@ -80,6 +80,10 @@ internal static class PerfValidation
         return ok ? 0 : 1;
     }
 
+    /// <summary>The layers, each as its pieces (one, unless a pass moved some of its work under an earlier layer's), in the order they begin.</summary>
+    private static List<List<CompiledLayer>> Layers(IEnumerable<CompiledLayer> pieces)
+        => [.. pieces.GroupBy(l => (l.Name, l.Sample)).Select(g => g.ToList())];
+
     private static void PrintTimeline(string name, CycleEstimate estimate) => PrintTimeline(name, estimate, 0, int.MaxValue);
 
     /// <summary>The model's dispatch, launch and done cycle of <paramref name="count"/> instructions from <paramref name="first"/>.</summary>
@@ -100,11 +104,12 @@ internal static class PerfValidation
         var registers = compiled.Registers(layout, 0);
         var results = new List<CycleComparison>();
         var done = 0;
-        foreach (var layer in only ?? compiled.Layers)
+        foreach (var pieces in Layers(only ?? compiled.Layers))
         {
-            // A layer alone: its tokens from and to the layers around it have no partner here, so they are placed anew.
-            var alone = compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount).Where(i => i is not (Sync or Finish)).Append(new Finish()).ToList();
-            results.Add(Measure(layer.Name, TokenPlacement.Place(model.Config, alone, registers.StepGroup), runs) with { Convolution = layer.Operation.Contains("conv", StringComparison.Ordinal) });
+            // A layer alone, every piece of it (work a pass moved under an earlier layer included), in program order:
+            // its tokens from and to the layers around it have no partner here, so they are placed anew.
+            var alone = pieces.SelectMany(p => compiled.Program.Instructions.Skip(p.FirstInstruction).Take(p.InstructionCount)).Where(i => i is not (Sync or Finish)).Append(new Finish()).ToList();
+            results.Add(Measure(pieces[0].Name, TokenPlacement.Place(model.Config, alone, registers.StepGroup), runs) with { Convolution = pieces[0].Operation.Contains("conv", StringComparison.Ordinal) });
         }
         if (only is null)
             results.Add(Measure("whole forward", compiled.Program.Instructions, 1));
