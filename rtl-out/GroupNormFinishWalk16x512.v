@@ -65,12 +65,44 @@ module GroupNormFinishWalk16x512 (
   wire reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:57]
   wire [31:0] reciprocal_sqrt3_Root; // @[GroupNormFinishWalk.cs:57]
   wire [4:0] reciprocal_sqrt3_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt4_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt4_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt4_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt4_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt4_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt4_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt4_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt4_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt5_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt5_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt5_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt5_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt5_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt5_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt5_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt5_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt6_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt6_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt6_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt6_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt6_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt6_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt6_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt6_HalfShift; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt7_Start; // @[GroupNormFinishWalk.cs:57]
+  wire [63:0] reciprocal_sqrt7_CountTimesSquares; // @[GroupNormFinishWalk.cs:57]
+  wire signed [63:0] reciprocal_sqrt7_SumSquared; // @[GroupNormFinishWalk.cs:57]
+  wire [62:0] reciprocal_sqrt7_EpsilonTerm; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt7_Busy; // @[GroupNormFinishWalk.cs:57]
+  wire reciprocal_sqrt7_Done; // @[GroupNormFinishWalk.cs:57]
+  wire [31:0] reciprocal_sqrt7_Root; // @[GroupNormFinishWalk.cs:57]
+  wire [4:0] reciprocal_sqrt7_HalfShift; // @[GroupNormFinishWalk.cs:57]
   reg [2:0] finish_state; // @[GroupNormFinishWalk.cs:58]
   reg [15:0] channel; // @[GroupNormFinishWalk.cs:59]
   reg [15:0] group_last; // @[GroupNormFinishWalk.cs:62]
   reg [15:0] batch_first; // @[GroupNormFinishWalk.cs:63]
   reg [15:0] channels_last; // @[GroupNormFinishWalk.cs:64]
-  reg [1:0] unit; // @[GroupNormFinishWalk.cs:66]
+  reg [2:0] unit; // @[GroupNormFinishWalk.cs:66]
   reg [1:0] closing; // @[GroupNormFinishWalk.cs:67]
   reg arrived; // @[GroupNormFinishWalk.cs:70]
   reg summed; // @[GroupNormFinishWalk.cs:71]
@@ -80,6 +112,10 @@ module GroupNormFinishWalk16x512 (
   reg signed [31:0] batch_sum1; // @[GroupNormFinishWalk.cs:74]
   reg signed [31:0] batch_sum2; // @[GroupNormFinishWalk.cs:74]
   reg signed [31:0] batch_sum3; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum4; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum5; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum6; // @[GroupNormFinishWalk.cs:74]
+  reg signed [31:0] batch_sum7; // @[GroupNormFinishWalk.cs:74]
   reg [2:0] exponent; // @[GroupNormFinishWalk.cs:86]
   reg signed [31:0] shifted_sum; // @[GroupNormFinishWalk.cs:87]
   reg [42:0] shifted_squares; // @[GroupNormFinishWalk.cs:88]
@@ -90,6 +126,10 @@ module GroupNormFinishWalk16x512 (
   wire root_done1; // @[GroupNormFinishWalk.cs:110]
   wire root_done2; // @[GroupNormFinishWalk.cs:110]
   wire root_done3; // @[GroupNormFinishWalk.cs:110]
+  wire root_done4; // @[GroupNormFinishWalk.cs:110]
+  wire root_done5; // @[GroupNormFinishWalk.cs:110]
+  wire root_done6; // @[GroupNormFinishWalk.cs:110]
+  wire root_done7; // @[GroupNormFinishWalk.cs:110]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
@@ -104,7 +144,7 @@ module GroupNormFinishWalk16x512 (
   wire unit_eq; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
   wire unit_or; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
   wire [15:0] group_last_add; // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:136, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:178]
-  wire [1:0] unit_add; // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
+  wire [2:0] unit_add; // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
   wire signed [34:0] ReadSum_shiftleft; // @[GroupNormFinishWalk.cs:87]
   wire [49:0] ReadSquares_shiftleft; // @[GroupNormFinishWalk.cs:88]
   /* verilator lint_on UNUSEDSIGNAL */
@@ -117,11 +157,11 @@ module GroupNormFinishWalk16x512 (
   assign finish_state_eq_3 = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
   assign channel_eq = channel == group_last; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
   assign group_last_eq = group_last == channels_last; // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
-  assign finish_state_and = ((finish_state == FinishStep_Closing) & (closing == 2'd0)) & (~((unit == 2'd3) ? reciprocal_sqrt3_Busy : ((unit == 2'd2) ? reciprocal_sqrt2_Busy : ((unit == 2'd1) ? reciprocal_sqrt1_Busy : reciprocal_sqrt0_Busy)))); // @[GroupNormFinishWalk.cs:104]
-  assign unit_eq = unit == 2'd3; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
+  assign finish_state_and = ((finish_state == FinishStep_Closing) & (closing == 2'd0)) & (~((unit == 3'd7) ? reciprocal_sqrt7_Busy : ((unit == 3'd6) ? reciprocal_sqrt6_Busy : ((unit == 3'd5) ? reciprocal_sqrt5_Busy : ((unit == 3'd4) ? reciprocal_sqrt4_Busy : ((unit == 3'd3) ? reciprocal_sqrt3_Busy : ((unit == 3'd2) ? reciprocal_sqrt2_Busy : ((unit == 3'd1) ? reciprocal_sqrt1_Busy : reciprocal_sqrt0_Busy)))))))); // @[GroupNormFinishWalk.cs:104]
+  assign unit_eq = unit == 3'd7; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
   assign unit_or = unit_eq | group_last_eq; // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
   assign group_last_add = group_last + 16'd1; // @[GroupNormFinishWalk.cs:124, GroupNormFinishWalk.cs:136, GroupNormFinishWalk.cs:148, GroupNormFinishWalk.cs:154, GroupNormFinishWalk.cs:165, GroupNormFinishWalk.cs:178]
-  assign unit_add = unit + 2'd1; // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
+  assign unit_add = unit + 3'd1; // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
   assign ReadSum_shiftleft = {{7{ReadSum[27]}}, ReadSum} << exponent; // @[GroupNormFinishWalk.cs:87]
   assign ReadSquares_shiftleft = {15'd0, ReadSquares} << {exponent, 1'b0}; // @[GroupNormFinishWalk.cs:88]
   assign StatisticsIndex = channel[8:5]; // @[GroupNormFinishWalk.cs:81]
@@ -129,30 +169,50 @@ module GroupNormFinishWalk16x512 (
   assign Result_Write = finish_state == FinishStep_Storing; // @[GroupNormFinishWalk.cs:113]
   assign Result_Lane = channel[3:0]; // @[GroupNormFinishWalk.cs:114]
   assign Result_Index = channel[8:4]; // @[GroupNormFinishWalk.cs:115]
-  assign Result_Sum = (unit == 2'd3) ? batch_sum3 : ((unit == 2'd2) ? batch_sum2 : ((unit == 2'd1) ? batch_sum1 : batch_sum0)); // @[GroupNormFinishWalk.cs:116]
-  assign Result_Root = (unit == 2'd3) ? reciprocal_sqrt3_Root : ((unit == 2'd2) ? reciprocal_sqrt2_Root : ((unit == 2'd1) ? reciprocal_sqrt1_Root : reciprocal_sqrt0_Root)); // @[GroupNormFinishWalk.cs:117]
-  assign Result_HalfShift = (unit == 2'd3) ? reciprocal_sqrt3_HalfShift : ((unit == 2'd2) ? reciprocal_sqrt2_HalfShift : ((unit == 2'd1) ? reciprocal_sqrt1_HalfShift : reciprocal_sqrt0_HalfShift)); // @[GroupNormFinishWalk.cs:118]
+  assign Result_Sum = (unit == 3'd7) ? batch_sum7 : ((unit == 3'd6) ? batch_sum6 : ((unit == 3'd5) ? batch_sum5 : ((unit == 3'd4) ? batch_sum4 : ((unit == 3'd3) ? batch_sum3 : ((unit == 3'd2) ? batch_sum2 : ((unit == 3'd1) ? batch_sum1 : batch_sum0)))))); // @[GroupNormFinishWalk.cs:116]
+  assign Result_Root = (unit == 3'd7) ? reciprocal_sqrt7_Root : ((unit == 3'd6) ? reciprocal_sqrt6_Root : ((unit == 3'd5) ? reciprocal_sqrt5_Root : ((unit == 3'd4) ? reciprocal_sqrt4_Root : ((unit == 3'd3) ? reciprocal_sqrt3_Root : ((unit == 3'd2) ? reciprocal_sqrt2_Root : ((unit == 3'd1) ? reciprocal_sqrt1_Root : reciprocal_sqrt0_Root)))))); // @[GroupNormFinishWalk.cs:117]
+  assign Result_HalfShift = (unit == 3'd7) ? reciprocal_sqrt7_HalfShift : ((unit == 3'd6) ? reciprocal_sqrt6_HalfShift : ((unit == 3'd5) ? reciprocal_sqrt5_HalfShift : ((unit == 3'd4) ? reciprocal_sqrt4_HalfShift : ((unit == 3'd3) ? reciprocal_sqrt3_HalfShift : ((unit == 3'd2) ? reciprocal_sqrt2_HalfShift : ((unit == 3'd1) ? reciprocal_sqrt1_HalfShift : reciprocal_sqrt0_HalfShift)))))); // @[GroupNormFinishWalk.cs:118]
   assign Done = Start ? 1'b0 : (finish_state_eq ? 1'b0 : (finish_state_eq_1 ? 1'b0 : (finish_state_eq_2 ? 1'b0 : (finish_state_eq_3 ? (channel_eq ? (group_last_eq ? 1'b1 : 1'b0) : 1'b0) : 1'b0)))); // @[GroupNormFinishWalk.cs:119, GroupNormFinishWalk.cs:171]
-  assign reciprocal_sqrt0_Start = finish_state_and & (unit == 2'd0); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt0_Start = finish_state_and & (unit == 3'd0); // @[GroupNormFinishWalk.cs:104]
   assign reciprocal_sqrt0_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
   assign reciprocal_sqrt0_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
   assign reciprocal_sqrt0_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
-  assign reciprocal_sqrt1_Start = finish_state_and & (unit == 2'd1); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt1_Start = finish_state_and & (unit == 3'd1); // @[GroupNormFinishWalk.cs:104]
   assign reciprocal_sqrt1_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
   assign reciprocal_sqrt1_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
   assign reciprocal_sqrt1_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
-  assign reciprocal_sqrt2_Start = finish_state_and & (unit == 2'd2); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt2_Start = finish_state_and & (unit == 3'd2); // @[GroupNormFinishWalk.cs:104]
   assign reciprocal_sqrt2_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
   assign reciprocal_sqrt2_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
   assign reciprocal_sqrt2_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
-  assign reciprocal_sqrt3_Start = finish_state_and & (unit == 2'd3); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt3_Start = finish_state_and & (unit == 3'd3); // @[GroupNormFinishWalk.cs:104]
   assign reciprocal_sqrt3_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
   assign reciprocal_sqrt3_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
   assign reciprocal_sqrt3_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt4_Start = finish_state_and & (unit == 3'd4); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt4_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt4_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt4_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt5_Start = finish_state_and & (unit == 3'd5); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt5_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt5_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt5_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt6_Start = finish_state_and & (unit == 3'd6); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt6_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt6_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt6_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
+  assign reciprocal_sqrt7_Start = finish_state_and & (unit == 3'd7); // @[GroupNormFinishWalk.cs:104]
+  assign reciprocal_sqrt7_CountTimesSquares = Count * group_squares; // @[GroupNormFinishWalk.cs:105]
+  assign reciprocal_sqrt7_SumSquared = $signed(group_sum) * $signed(group_sum); // @[GroupNormFinishWalk.cs:106]
+  assign reciprocal_sqrt7_EpsilonTerm = EpsilonTerm; // @[GroupNormFinishWalk.cs:107]
   assign root_done0 = reciprocal_sqrt0_Done; // @[GroupNormFinishWalk.cs:110]
   assign root_done1 = reciprocal_sqrt1_Done; // @[GroupNormFinishWalk.cs:110]
   assign root_done2 = reciprocal_sqrt2_Done; // @[GroupNormFinishWalk.cs:110]
   assign root_done3 = reciprocal_sqrt3_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done4 = reciprocal_sqrt4_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done5 = reciprocal_sqrt5_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done6 = reciprocal_sqrt6_Done; // @[GroupNormFinishWalk.cs:110]
+  assign root_done7 = reciprocal_sqrt7_Done; // @[GroupNormFinishWalk.cs:110]
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:123, GroupNormFinishWalk.cs:134, GroupNormFinishWalk.cs:147, GroupNormFinishWalk.cs:153, GroupNormFinishWalk.cs:159, GroupNormFinishWalk.cs:170, GroupNormFinishWalk.cs:174, GroupNormFinishWalk.cs:180]
     if (rst)
@@ -171,7 +231,7 @@ module GroupNormFinishWalk16x512 (
             if (finish_state_and)
               finish_state <= unit_or ? FinishStep_Waiting : FinishStep_Summing;
           FinishStep_Waiting:
-            if (~(((reciprocal_sqrt0_Busy | reciprocal_sqrt1_Busy) | reciprocal_sqrt2_Busy) | reciprocal_sqrt3_Busy))
+            if (~(((((((reciprocal_sqrt0_Busy | reciprocal_sqrt1_Busy) | reciprocal_sqrt2_Busy) | reciprocal_sqrt3_Busy) | reciprocal_sqrt4_Busy) | reciprocal_sqrt5_Busy) | reciprocal_sqrt6_Busy) | reciprocal_sqrt7_Busy))
               finish_state <= FinishStep_Storing;
           FinishStep_Storing:
             if (channel_eq)
@@ -240,17 +300,17 @@ module GroupNormFinishWalk16x512 (
 
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:126, GroupNormFinishWalk.cs:150, GroupNormFinishWalk.cs:156, GroupNormFinishWalk.cs:167, GroupNormFinishWalk.cs:176]
     if (Start)
-      unit <= 2'd0;
+      unit <= 3'd0;
     else
       case (finish_state)
         FinishStep_Summing: ;
         FinishStep_Closing:
           if (finish_state_and)
-            unit <= unit_or ? 2'd0 : (unit + 2'd1);
+            unit <= unit_or ? 3'd0 : (unit + 3'd1);
         FinishStep_Waiting: ;
         FinishStep_Storing:
           if (channel_eq)
-            unit <= group_last_eq ? unit_add : (unit_eq ? 2'd0 : unit_add);
+            unit <= group_last_eq ? unit_add : (unit_eq ? 3'd0 : unit_add);
         default: ;
       endcase
   end
@@ -340,6 +400,26 @@ module GroupNormFinishWalk16x512 (
       batch_sum3 <= group_sum;
   end
 
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
+    if (reciprocal_sqrt4_Start)
+      batch_sum4 <= group_sum;
+  end
+
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
+    if (reciprocal_sqrt5_Start)
+      batch_sum5 <= group_sum;
+  end
+
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
+    if (reciprocal_sqrt6_Start)
+      batch_sum6 <= group_sum;
+  end
+
+  always @(posedge clk) begin // @[GroupNormFinishWalk.cs:109]
+    if (reciprocal_sqrt7_Start)
+      batch_sum7 <= group_sum;
+  end
+
   always @(posedge clk) begin // @[GroupNormFinishWalk.cs:87]
     shifted_sum <= ReadSum_shiftleft[31:0];
   end
@@ -408,6 +488,58 @@ module GroupNormFinishWalk16x512 (
     .Done(reciprocal_sqrt3_Done),
     .Root(reciprocal_sqrt3_Root),
     .HalfShift(reciprocal_sqrt3_HalfShift)
+  );
+
+  ReciprocalSqrtUnit reciprocal_sqrt4 ( // @[GroupNormFinishWalk.cs:57]
+    .clk(clk),
+    .rst(rst),
+    .Start(reciprocal_sqrt4_Start),
+    .CountTimesSquares(reciprocal_sqrt4_CountTimesSquares),
+    .SumSquared(reciprocal_sqrt4_SumSquared),
+    .EpsilonTerm(reciprocal_sqrt4_EpsilonTerm),
+    .Busy(reciprocal_sqrt4_Busy),
+    .Done(reciprocal_sqrt4_Done),
+    .Root(reciprocal_sqrt4_Root),
+    .HalfShift(reciprocal_sqrt4_HalfShift)
+  );
+
+  ReciprocalSqrtUnit reciprocal_sqrt5 ( // @[GroupNormFinishWalk.cs:57]
+    .clk(clk),
+    .rst(rst),
+    .Start(reciprocal_sqrt5_Start),
+    .CountTimesSquares(reciprocal_sqrt5_CountTimesSquares),
+    .SumSquared(reciprocal_sqrt5_SumSquared),
+    .EpsilonTerm(reciprocal_sqrt5_EpsilonTerm),
+    .Busy(reciprocal_sqrt5_Busy),
+    .Done(reciprocal_sqrt5_Done),
+    .Root(reciprocal_sqrt5_Root),
+    .HalfShift(reciprocal_sqrt5_HalfShift)
+  );
+
+  ReciprocalSqrtUnit reciprocal_sqrt6 ( // @[GroupNormFinishWalk.cs:57]
+    .clk(clk),
+    .rst(rst),
+    .Start(reciprocal_sqrt6_Start),
+    .CountTimesSquares(reciprocal_sqrt6_CountTimesSquares),
+    .SumSquared(reciprocal_sqrt6_SumSquared),
+    .EpsilonTerm(reciprocal_sqrt6_EpsilonTerm),
+    .Busy(reciprocal_sqrt6_Busy),
+    .Done(reciprocal_sqrt6_Done),
+    .Root(reciprocal_sqrt6_Root),
+    .HalfShift(reciprocal_sqrt6_HalfShift)
+  );
+
+  ReciprocalSqrtUnit reciprocal_sqrt7 ( // @[GroupNormFinishWalk.cs:57]
+    .clk(clk),
+    .rst(rst),
+    .Start(reciprocal_sqrt7_Start),
+    .CountTimesSquares(reciprocal_sqrt7_CountTimesSquares),
+    .SumSquared(reciprocal_sqrt7_SumSquared),
+    .EpsilonTerm(reciprocal_sqrt7_EpsilonTerm),
+    .Busy(reciprocal_sqrt7_Busy),
+    .Done(reciprocal_sqrt7_Done),
+    .Root(reciprocal_sqrt7_Root),
+    .HalfShift(reciprocal_sqrt7_HalfShift)
   );
 endmodule
 

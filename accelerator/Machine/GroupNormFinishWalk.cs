@@ -17,8 +17,8 @@ namespace DiffAcc.Accelerator.Machine;
 /// </summary>
 public sealed class GroupNormFinishWalk : Module
 {
-    /// <summary>Reciprocal square root machines: a root takes about 105 cycles, the sums of a group a few.</summary>
-    public const int RootUnits = 4;
+    /// <summary>Reciprocal square root machines: a root takes about 105 cycles, the sums of a group a few (eight: a 32-group GroupNorm in four batches, not eight).</summary>
+    public const int RootUnits = 8;
 
     private enum FinishStep
     {
