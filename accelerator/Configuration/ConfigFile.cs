@@ -81,7 +81,8 @@ public static class ConfigFile
     /// <summary>The serializer's complaint in the user's words: the field and what it takes, no .NET type names.</summary>
     private static string Describe(JsonException e, string field)
     {
-        var property = typeof(Overrides).GetProperties().FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase));
+        // Only the name as a file writes it: a field in another case ("WeightBufferKiB") is one the serializer does not know.
+        var property = typeof(Overrides).GetProperties().FirstOrDefault(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name) == field);
         if (property is null && field != "(document)")
         {
             var closest = Fields.MinBy(f => EditDistance(f.ToLowerInvariant(), field.ToLowerInvariant()))!;

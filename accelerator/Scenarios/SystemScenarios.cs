@@ -755,23 +755,7 @@ public static class SystemScenarios
         var outAt = Enumerable.Range(0, 3).Select(_ => image.Reserve(h * w * cout)).ToArray();
         var stride = cout * DataWord.Bytes;
         var cinBlocks = cin / tn;
-        Conv Compute(int outRow, bool release) => new()
-        {
-            GroupMask = 1,
-            InRow = 0,
-            InPixelStride = cinBlocks,
-            CinBlocks = cinBlocks,
-            InRows = h,
-            InCols = w,
-            OutRows = h,
-            OutCols = w,
-            CoutBlocks = cout / tm,
-            OutRow = outRow,
-            OutPixelStride = cout / tn,
-            Release = release,
-            Wait = Engines.Load,
-            Signal = Engines.Store,
-        };
+        Conv Compute(int outRow, bool release) => WholeImage1x1(cinBlocks, h, w, cout / tm, cout / tn, outRow, release) with { Wait = Engines.Load, Signal = Engines.Store };
         Store Out(int index, int row) => new() { Group = 0, Offset = outAt[index], ActRow = row, Rows = h * w * cout / tn, Chunks = 1, Wait = Engines.Compute };
         var program = new ProgramBuilder(config)
             .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * cinBlocks, Complete = true })
@@ -796,6 +780,23 @@ public static class SystemScenarios
                 .. Compare("step 3", ScenarioImage.At(ddr, outAt[2], h * w * cout), cout, h, w, cout, (layers[1] with { Weights = weights, Requant = perStep[step] }).Expected(input, cin, h, w, 1, (0, 0, 0, 0)))]);
     }
 
+    /// <summary>A 1x1 convolution in group 0 of a whole h x w image from buffer row 0, requantized from output row <paramref name="outRow"/>.</summary>
+    private static Conv WholeImage1x1(int cinBlocks, int h, int w, int coutBlocks, int outPixelStride, int outRow, bool release) => new()
+    {
+        GroupMask = 1,
+        InRow = 0,
+        InPixelStride = cinBlocks,
+        CinBlocks = cinBlocks,
+        InRows = h,
+        InCols = w,
+        OutRows = h,
+        OutCols = w,
+        CoutBlocks = coutBlocks,
+        OutRow = outRow,
+        OutPixelStride = outPixelStride,
+        Release = release,
+    };
+
     /// <summary>
     /// Three 1x1 convolutions of one input with the same weights and three requantizer tables: A into bank 0
     /// and B into bank 1 before either runs, each convolution reading its bank, then C into bank 0 while the
@@ -817,22 +818,7 @@ public static class SystemScenarios
         var tablesAt = layers.Select(l => image.Put(l.Requant.Select(RequantizerEntry.Of))).ToArray();
         var outAt = layers.Select(_ => image.Reserve(h * w * cout)).ToArray();
         var cinBlocks = cin / tn;
-        Conv Compute(int outRow, bool bank, bool release) => new()
-        {
-            GroupMask = 1,
-            InRow = 0,
-            InPixelStride = cinBlocks,
-            CinBlocks = cinBlocks,
-            InRows = h,
-            InCols = w,
-            OutRows = h,
-            OutCols = w,
-            CoutBlocks = cout / tm,
-            OutRow = outRow,
-            OutPixelStride = cout / tn,
-            Release = release,
-            TableBank = bank,
-        };
+        Conv Compute(int outRow, bool bank, bool release) => WholeImage1x1(cinBlocks, h, w, cout / tm, cout / tn, outRow, release) with { TableBank = bank };
         LoadTable Table(int layer, bool bank) => new() { Kind = TableKind.Requantization, Offset = tablesAt[layer], Count = cout, TableBank = bank };
         Store Out(int index, int row) => new() { Group = 0, Offset = outAt[index], ActRow = row, Rows = h * w * cout / tn, Chunks = 1 };
         Instruction[] instructions =

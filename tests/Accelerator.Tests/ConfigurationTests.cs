@@ -80,6 +80,7 @@ public sealed class ConfigurationTests
 
     [Theory]
     [InlineData("""{ "grups": 4 }""", "unknown field 'grups'; did you mean 'groups'?")]
+    [InlineData("""{ "WeightBufferKiB": 256 }""", "unknown field 'WeightBufferKiB'; did you mean 'weightBufferKiB'?")]
     [InlineData("""{ "groups": "four" }""", "must be a whole number")]
     [InlineData("""{ "clockMHz": true }""", "must be a number")]
     [InlineData("""{ "dspPacking": 1 }""", "must be true or false")]
