@@ -174,21 +174,9 @@ public static class SystemScenarios
             .Add(new LoadWeights { Offset = weightsAt[1], Rows = (blocks - half) * cinBlocks, Complete = true });
         for (var s = 0; s < 2; s++)
         {
-            program = program.Add(new Conv
+            program = program.Add(WholeImage1x1(cinBlocks, h, w, s == 0 ? half : blocks - half, cout / tn, 500, release: true) with
             {
-                GroupMask = 1,
-                InRow = 0,
-                InPixelStride = cinBlocks,
-                CinBlocks = cinBlocks,
-                InRows = h,
-                InCols = w,
-                OutRows = h,
-                OutCols = w,
-                CoutBlocks = s == 0 ? half : blocks - half,
                 CoutBase = s * half,
-                OutRow = 500,
-                OutPixelStride = cout / tn,
-                Release = true,
                 Wait = s == 0 ? Engines.Load : Engines.None,
                 Signal = s == 1 ? Engines.Store : Engines.None,
             });
