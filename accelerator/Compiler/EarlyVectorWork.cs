@@ -25,8 +25,8 @@ internal static class EarlyVectorWork
 
     public static (IReadOnlyList<Instruction> Program, IReadOnlyList<CompiledLayer> Layers) Apply(AcceleratorConfig config, IReadOnlyList<Instruction> program, IReadOnlyList<CompiledLayer> layers)
     {
-        var footprints = Footprints(config, program);
         var engines = program.Select(i => InstructionSet.Format(i).Engine).ToArray();
+        var footprints = Footprints(config, program, engines);
         var depth = ConvolutionDepth(footprints, engines);
         // The program as original indices, in their new order.
         var order = Enumerable.Range(0, program.Count).ToList();
@@ -122,7 +122,7 @@ internal static class EarlyVectorWork
         return depth;
     }
 
-    private static List<MergedFootprint> Footprints(AcceleratorConfig config, IReadOnlyList<Instruction> program)
+    private static List<MergedFootprint> Footprints(AcceleratorConfig config, IReadOnlyList<Instruction> program, Engine[] engines)
     {
         var stepGroup = 0;
         var footprints = new List<MergedFootprint>(program.Count);
@@ -131,7 +131,7 @@ internal static class EarlyVectorWork
             var instruction = program[i];
             if (instruction is SetStep set)
                 stepGroup = set.StepGroup;
-            var step = new ScheduledInstruction(i, instruction, InstructionSet.Format(instruction).Engine, stepGroup, []);
+            var step = new ScheduledInstruction(i, instruction, engines[i], stepGroup, []);
             footprints.Add(MergedFootprint.Of([.. InstructionFootprint.Of(config, step, DdrSpaces.PerBase), .. VectorState(config.Tn, instruction)]));
         }
         return footprints;

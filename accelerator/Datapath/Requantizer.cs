@@ -65,6 +65,12 @@ public sealed class Requantizer : Module
 
     public AcceleratorConfig Config { get; }
 
+    /// <summary>
+    /// The table slot an instruction's <paramref name="bank"/> (LOAD_TABLE's or CONV's TableBank) and step group
+    /// address: the bank above the step group's low bits, as <see cref="AcceleratorConfig.RequantizerSlot"/> numbers it.
+    /// </summary>
+    public static UInt SlotOf(AcceleratorConfig config, Bool bank, UInt stepGroup) => Hw.Cat(bank, stepGroup.Resize(config.StepGroupSlotBits));
+
     public override string ModuleName => $"Requantizer{Config.Tm}";
 
     public Bool InValid { get; }

@@ -118,7 +118,7 @@ public sealed class ComputeEngine : Module
             writeBack.SumBlock.Assign(tags[atSum].Block);
             writeBack.BankSumLast.Assign(lasts[atBankSum]);
             writeBack.BankSumBlock.Assign(tags[atBankSum].Block);
-            writeBack.Slot.Assign(Cat(v.Flag(f => f.TableBank), Control.StepGroup.Resize(config.StepGroupSlotBits)));
+            writeBack.Slot.Assign(Requantizer.SlotOf(config, v.Flag(f => f.TableBank), Control.StepGroup));
             writeBack.Table.ConnectFrom(Table);
             writeBack.AccReadAddress.Assign(AccReadAddress);
             for (var m = 0; m < tm; m++)

@@ -176,7 +176,7 @@ public sealed class LoadEngine : Module
         Requantizer.Write.Assign(tableBeat & (kind == (int)TableKind.Requantization));
         Requantizer.Lane.Assign(channel.Resize(Hw.BitsFor(tm)));
         Requantizer.ChannelBlock.Assign((channel >> System.Numerics.BitOperations.Log2((uint)tm)).ZeroExtend(16).Resize(Hw.BitsFor(config.ChannelsPerLane)));
-        Requantizer.Slot.Assign(Cat(table.Flag(f => f.TableBank), Control.StepGroup.Resize(config.StepGroupSlotBits)));
+        Requantizer.Slot.Assign(Datapath.Requantizer.SlotOf(config, table.Flag(f => f.TableBank), Control.StepGroup));
         Requantizer.Bias.Assign(requantizer[e => e.Bias].AsSInt());
         Requantizer.Multiplier.Assign(requantizer[e => e.Multiplier]);
         Requantizer.Shift.Assign(requantizer[e => e.Shift]);
