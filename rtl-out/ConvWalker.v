@@ -12,182 +12,198 @@ module ConvWalker (
   output wire ReadValid, // @[ConvWalker.cs:82]
   output wire [12:0] ReadAddress, // @[ConvWalker.cs:83]
   output wire Inside, // @[ConvWalker.cs:84]
-  output wire Issue, // @[ConvWalker.cs:85]
-  output wire [6:0] Term_Weight, // @[ConvWalker.cs:86]
-  output wire Term_First, // @[ConvWalker.cs:86]
-  output wire Term_Last, // @[ConvWalker.cs:86]
-  output wire [8:0] Term_Pixel_Acc, // @[ConvWalker.cs:86]
-  output wire [12:0] Term_Pixel_Out, // @[ConvWalker.cs:86]
-  output wire [4:0] Term_Pixel_Lane, // @[ConvWalker.cs:86]
-  output wire [3:0] Term_Pixel_Block, // @[ConvWalker.cs:86]
-  output wire Term_Final, // @[ConvWalker.cs:86]
-  output wire WaitingForWeights // @[ConvWalker.cs:87]
+  output wire [1:0] Neighbour, // @[ConvWalker.cs:85]
+  output wire Issue, // @[ConvWalker.cs:86]
+  output wire [6:0] Term_Weight, // @[ConvWalker.cs:87]
+  output wire Term_First, // @[ConvWalker.cs:87]
+  output wire Term_Last, // @[ConvWalker.cs:87]
+  output wire [8:0] Term_Pixel_Acc, // @[ConvWalker.cs:87]
+  output wire [12:0] Term_Pixel_Out, // @[ConvWalker.cs:87]
+  output wire [4:0] Term_Pixel_Lane, // @[ConvWalker.cs:87]
+  output wire [3:0] Term_Pixel_Block, // @[ConvWalker.cs:87]
+  output wire Term_Final, // @[ConvWalker.cs:87]
+  output wire WaitingForWeights // @[ConvWalker.cs:88]
 );
 
-  reg [1:0] setup; // @[ConvWalker.cs:99]
-  reg walking; // @[ConvWalker.cs:100]
-  reg [23:0] row_stride; // @[ConvWalker.cs:101]
-  reg [6:0] block_rows; // @[ConvWalker.cs:102]
-  reg [15:0] co; // @[ConvWalker.cs:115]
-  reg [11:0] oy; // @[ConvWalker.cs:116]
-  reg [11:0] ox; // @[ConvWalker.cs:117]
-  reg [1:0] ky; // @[ConvWalker.cs:118]
-  reg [1:0] kx; // @[ConvWalker.cs:119]
-  reg [15:0] ci; // @[ConvWalker.cs:120]
-  reg [6:0] weight_row; // @[ConvWalker.cs:121]
-  reg [6:0] weight_base; // @[ConvWalker.cs:122]
-  reg [8:0] acc_pixel; // @[ConvWalker.cs:123]
-  reg [8:0] acc_base; // @[ConvWalker.cs:124]
-  reg [12:0] out_pixel; // @[ConvWalker.cs:125]
-  reg [12:0] out_base; // @[ConvWalker.cs:126]
-  reg [15:0] ci_last; // @[ConvWalker.cs:129]
-  reg [11:0] ox_last; // @[ConvWalker.cs:130]
-  reg [11:0] oy_last; // @[ConvWalker.cs:131]
-  reg [15:0] co_last; // @[ConvWalker.cs:132]
-  wire advance; // @[ConvWalker.cs:147]
-  wire [6:0] stage_0_Weight; // @[ConvWalker.cs:206]
-  wire stage_0_First; // @[ConvWalker.cs:206]
-  wire stage_0_Last; // @[ConvWalker.cs:206]
-  wire [8:0] stage_0_Pixel_Acc; // @[ConvWalker.cs:206]
-  wire [12:0] stage_0_Pixel_Out; // @[ConvWalker.cs:206]
-  wire [4:0] stage_0_Pixel_Lane; // @[ConvWalker.cs:206]
-  wire [3:0] stage_0_Pixel_Block; // @[ConvWalker.cs:206]
-  wire stage_0_Final; // @[ConvWalker.cs:206]
-  reg valid_1; // @[ConvWalker.cs:215]
-  reg signed [15:0] grid_y; // @[ConvWalker.cs:216]
-  reg signed [15:0] grid_x; // @[ConvWalker.cs:217]
-  reg [12:0] ci_1; // @[ConvWalker.cs:218]
-  reg valid_2; // @[ConvWalker.cs:228]
-  reg inside_2; // @[ConvWalker.cs:229]
-  reg [12:0] y_term; // @[ConvWalker.cs:230]
-  reg [12:0] x_term; // @[ConvWalker.cs:231]
-  reg [12:0] ci_2; // @[ConvWalker.cs:232]
-  reg valid_3; // @[ConvWalker.cs:235]
-  reg inside_3; // @[ConvWalker.cs:236]
-  reg [12:0] address_3; // @[ConvWalker.cs:237]
-  reg [6:0] stage_1_Weight; // @[ConvWalker.cs:246]
-  reg stage_1_First; // @[ConvWalker.cs:246]
-  reg stage_1_Last; // @[ConvWalker.cs:246]
-  reg [8:0] stage_1_Pixel_Acc; // @[ConvWalker.cs:246]
-  reg [12:0] stage_1_Pixel_Out; // @[ConvWalker.cs:246]
-  reg [4:0] stage_1_Pixel_Lane; // @[ConvWalker.cs:246]
-  reg [3:0] stage_1_Pixel_Block; // @[ConvWalker.cs:246]
-  reg stage_1_Final; // @[ConvWalker.cs:246]
-  reg [6:0] stage_2_Weight; // @[ConvWalker.cs:246]
-  reg stage_2_First; // @[ConvWalker.cs:246]
-  reg stage_2_Last; // @[ConvWalker.cs:246]
-  reg [8:0] stage_2_Pixel_Acc; // @[ConvWalker.cs:246]
-  reg [12:0] stage_2_Pixel_Out; // @[ConvWalker.cs:246]
-  reg [4:0] stage_2_Pixel_Lane; // @[ConvWalker.cs:246]
-  reg [3:0] stage_2_Pixel_Block; // @[ConvWalker.cs:246]
-  reg stage_2_Final; // @[ConvWalker.cs:246]
-  reg [6:0] stage_3_Weight; // @[ConvWalker.cs:246]
-  reg stage_3_First; // @[ConvWalker.cs:246]
-  reg stage_3_Last; // @[ConvWalker.cs:246]
-  reg [8:0] stage_3_Pixel_Acc; // @[ConvWalker.cs:246]
-  reg [12:0] stage_3_Pixel_Out; // @[ConvWalker.cs:246]
-  reg [4:0] stage_3_Pixel_Lane; // @[ConvWalker.cs:246]
-  reg [3:0] stage_3_Pixel_Block; // @[ConvWalker.cs:246]
-  reg stage_3_Final; // @[ConvWalker.cs:246]
+  reg [1:0] setup; // @[ConvWalker.cs:100]
+  reg walking; // @[ConvWalker.cs:101]
+  reg [23:0] row_stride; // @[ConvWalker.cs:102]
+  reg [6:0] block_rows; // @[ConvWalker.cs:103]
+  reg [15:0] co; // @[ConvWalker.cs:116]
+  reg [11:0] oy; // @[ConvWalker.cs:117]
+  reg [11:0] ox; // @[ConvWalker.cs:118]
+  reg [1:0] ky; // @[ConvWalker.cs:119]
+  reg [1:0] kx; // @[ConvWalker.cs:120]
+  reg [15:0] ci; // @[ConvWalker.cs:121]
+  reg [6:0] weight_row; // @[ConvWalker.cs:122]
+  reg [6:0] weight_base; // @[ConvWalker.cs:123]
+  reg [8:0] acc_pixel; // @[ConvWalker.cs:124]
+  reg [8:0] acc_base; // @[ConvWalker.cs:125]
+  reg [12:0] out_pixel; // @[ConvWalker.cs:126]
+  reg [12:0] out_base; // @[ConvWalker.cs:127]
+  reg [15:0] ci_last; // @[ConvWalker.cs:130]
+  reg [11:0] ox_last; // @[ConvWalker.cs:131]
+  reg [11:0] oy_last; // @[ConvWalker.cs:132]
+  reg [15:0] co_last; // @[ConvWalker.cs:133]
+  wire advance; // @[ConvWalker.cs:148]
+  wire [6:0] stage_0_Weight; // @[ConvWalker.cs:207]
+  wire stage_0_First; // @[ConvWalker.cs:207]
+  wire stage_0_Last; // @[ConvWalker.cs:207]
+  wire [8:0] stage_0_Pixel_Acc; // @[ConvWalker.cs:207]
+  wire [12:0] stage_0_Pixel_Out; // @[ConvWalker.cs:207]
+  wire [4:0] stage_0_Pixel_Lane; // @[ConvWalker.cs:207]
+  wire [3:0] stage_0_Pixel_Block; // @[ConvWalker.cs:207]
+  wire stage_0_Final; // @[ConvWalker.cs:207]
+  reg valid_1; // @[ConvWalker.cs:216]
+  reg signed [15:0] grid_y; // @[ConvWalker.cs:217]
+  reg signed [14:0] row_offset_above; // @[ConvWalker.cs:223]
+  reg signed [14:0] row_offset_below; // @[ConvWalker.cs:224]
+  reg signed [15:0] grid_y_above; // @[ConvWalker.cs:230]
+  reg signed [15:0] grid_y_below; // @[ConvWalker.cs:231]
+  reg signed [15:0] grid_x; // @[ConvWalker.cs:232]
+  reg [12:0] ci_1; // @[ConvWalker.cs:233]
+  reg [1:0] neighbour_2; // @[ConvWalker.cs:247]
+  reg valid_2; // @[ConvWalker.cs:249]
+  reg inside_2; // @[ConvWalker.cs:250]
+  reg [12:0] y_term; // @[ConvWalker.cs:251]
+  reg [12:0] x_term; // @[ConvWalker.cs:252]
+  reg [12:0] ci_2; // @[ConvWalker.cs:253]
+  reg valid_3; // @[ConvWalker.cs:256]
+  reg inside_3; // @[ConvWalker.cs:257]
+  reg [1:0] neighbour_3; // @[ConvWalker.cs:258]
+  reg [12:0] address_3; // @[ConvWalker.cs:259]
+  reg [6:0] stage_1_Weight; // @[ConvWalker.cs:268]
+  reg stage_1_First; // @[ConvWalker.cs:268]
+  reg stage_1_Last; // @[ConvWalker.cs:268]
+  reg [8:0] stage_1_Pixel_Acc; // @[ConvWalker.cs:268]
+  reg [12:0] stage_1_Pixel_Out; // @[ConvWalker.cs:268]
+  reg [4:0] stage_1_Pixel_Lane; // @[ConvWalker.cs:268]
+  reg [3:0] stage_1_Pixel_Block; // @[ConvWalker.cs:268]
+  reg stage_1_Final; // @[ConvWalker.cs:268]
+  reg [6:0] stage_2_Weight; // @[ConvWalker.cs:268]
+  reg stage_2_First; // @[ConvWalker.cs:268]
+  reg stage_2_Last; // @[ConvWalker.cs:268]
+  reg [8:0] stage_2_Pixel_Acc; // @[ConvWalker.cs:268]
+  reg [12:0] stage_2_Pixel_Out; // @[ConvWalker.cs:268]
+  reg [4:0] stage_2_Pixel_Lane; // @[ConvWalker.cs:268]
+  reg [3:0] stage_2_Pixel_Block; // @[ConvWalker.cs:268]
+  reg stage_2_Final; // @[ConvWalker.cs:268]
+  reg [6:0] stage_3_Weight; // @[ConvWalker.cs:268]
+  reg stage_3_First; // @[ConvWalker.cs:268]
+  reg stage_3_Last; // @[ConvWalker.cs:268]
+  reg [8:0] stage_3_Pixel_Acc; // @[ConvWalker.cs:268]
+  reg [12:0] stage_3_Pixel_Out; // @[ConvWalker.cs:268]
+  reg [4:0] stage_3_Pixel_Lane; // @[ConvWalker.cs:268]
+  reg [3:0] stage_3_Pixel_Block; // @[ConvWalker.cs:268]
+  reg stage_3_Final; // @[ConvWalker.cs:268]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] other_fields; // @[ConvWalker.cs:258]
+  wire [255:0] other_fields; // @[ConvWalker.cs:280]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ci_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire [1:0] Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire kx_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire ky_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire ox_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire oy_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire co_eq; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  wire [27:0] Instruction_mul; // @[ConvWalker.cs:106]
-  wire [19:0] Instruction_mul_1; // @[ConvWalker.cs:107]
-  wire oy_not; // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
-  wire ox_not; // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
-  wire ky_not; // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
-  wire kx_not; // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
-  wire ci_not; // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
-  wire [6:0] weight_row_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-  wire [6:0] weight_base_add; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-  wire [8:0] acc_pixel_add; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
-  wire [12:0] out_pixel_add; // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
-  wire valid_3_and; // @[ConvWalker.cs:242]
-  wire [15:0] Instruction_add; // @[ConvWalker.cs:211]
-  wire [21:0] Instruction_mul_2; // @[ConvWalker.cs:211]
-  wire ci_and; // @[ConvWalker.cs:214]
-  wire [13:0] Instruction_ext; // @[ConvWalker.cs:216]
-  wire [2:0] ky_ext; // @[ConvWalker.cs:216]
-  wire signed [14:0] Instruction_add_1; // @[ConvWalker.cs:216]
-  wire [13:0] Instruction_ext_1; // @[ConvWalker.cs:217]
-  wire [2:0] kx_ext; // @[ConvWalker.cs:217]
-  wire signed [14:0] Instruction_add_2; // @[ConvWalker.cs:217]
-  wire [13:0] Instruction_ext_2; // @[ConvWalker.cs:229]
-  wire [13:0] Instruction_ext_3; // @[ConvWalker.cs:229]
-  wire [35:0] Instruction_mul_3; // @[ConvWalker.cs:230]
-  wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:231]
+  wire ci_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire [1:0] Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire kx_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire ky_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire ox_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire oy_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire co_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire [27:0] Instruction_mul; // @[ConvWalker.cs:107]
+  wire [19:0] Instruction_mul_1; // @[ConvWalker.cs:108]
+  wire oy_not; // @[ConvWalker.cs:158, ConvWalker.cs:188, ConvWalker.cs:190]
+  wire ox_not; // @[ConvWalker.cs:159, ConvWalker.cs:185, ConvWalker.cs:187]
+  wire ky_not; // @[ConvWalker.cs:160, ConvWalker.cs:178, ConvWalker.cs:181]
+  wire kx_not; // @[ConvWalker.cs:161, ConvWalker.cs:175, ConvWalker.cs:177]
+  wire ci_not; // @[ConvWalker.cs:162, ConvWalker.cs:172, ConvWalker.cs:174]
+  wire [6:0] weight_row_add; // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
+  wire [6:0] weight_base_add; // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
+  wire [8:0] acc_pixel_add; // @[ConvWalker.cs:165, ConvWalker.cs:183, ConvWalker.cs:194]
+  wire [12:0] out_pixel_add; // @[ConvWalker.cs:167, ConvWalker.cs:184, ConvWalker.cs:196]
+  wire valid_3_and; // @[ConvWalker.cs:264]
+  wire [15:0] Instruction_add; // @[ConvWalker.cs:212]
+  wire [21:0] Instruction_mul_2; // @[ConvWalker.cs:212]
+  wire ci_and; // @[ConvWalker.cs:215]
+  wire [13:0] Instruction_ext; // @[ConvWalker.cs:217]
+  wire [2:0] ky_ext; // @[ConvWalker.cs:217]
+  wire signed [14:0] Instruction_add_1; // @[ConvWalker.cs:217]
+  wire [13:0] Instruction_ext_1; // @[ConvWalker.cs:227]
+  wire [13:0] Instruction_ext_2; // @[ConvWalker.cs:232]
+  wire [2:0] kx_ext; // @[ConvWalker.cs:232]
+  wire signed [14:0] Instruction_add_2; // @[ConvWalker.cs:232]
+  wire Instruction_ne; // @[ConvWalker.cs:247]
+  wire Instruction_and; // @[ConvWalker.cs:247]
+  wire Instruction_and_1; // @[ConvWalker.cs:247]
+  wire [13:0] Instruction_ext_3; // @[ConvWalker.cs:250]
+  wire [15:0] Instruction_mux_1; // @[ConvWalker.cs:251]
+  wire [35:0] Instruction_mul_3; // @[ConvWalker.cs:251]
+  wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:252]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign ci_eq = ci == ci_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign Instruction_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign kx_eq = kx == Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign ky_eq = ky == Instruction_mux; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign ox_eq = ox == ox_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign oy_eq = oy == oy_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign co_eq = co == co_last; // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
-  assign Instruction_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:106]
-  assign Instruction_mul_1 = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:107]
-  assign oy_not = ~oy_eq; // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
-  assign ox_not = ~ox_eq; // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
-  assign ky_not = ~ky_eq; // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
-  assign kx_not = ~kx_eq; // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
-  assign ci_not = ~ci_eq; // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
-  assign weight_row_add = weight_row + 7'd1; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-  assign weight_base_add = weight_base + block_rows; // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
-  assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
-  assign out_pixel_add = out_pixel + Instruction[191:179]; // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
-  assign valid_3_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:242]
-  assign Instruction_add = Instruction[160:145] + co; // @[ConvWalker.cs:211]
-  assign Instruction_mul_2 = $unsigned(Instruction_add) * 6'd32; // @[ConvWalker.cs:211]
-  assign ci_and = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:214]
-  assign Instruction_ext = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:216]
-  assign ky_ext = {1'd0, ky}; // @[ConvWalker.cs:216]
-  assign Instruction_add_1 = {{1{Instruction_ext[13]}}, Instruction_ext} + {{12{ky_ext[2]}}, ky_ext}; // @[ConvWalker.cs:216]
-  assign Instruction_ext_1 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:217]
-  assign kx_ext = {1'd0, kx}; // @[ConvWalker.cs:217]
-  assign Instruction_add_2 = {{1{Instruction_ext_1[13]}}, Instruction_ext_1} + {{12{kx_ext[2]}}, kx_ext}; // @[ConvWalker.cs:217]
-  assign Instruction_ext_2 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:229]
-  assign Instruction_ext_3 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:229]
-  assign Instruction_mul_3 = $unsigned((Instruction[96] ? grid_y[12:1] : grid_y[11:0])) * row_stride; // @[ConvWalker.cs:230]
-  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:231]
-  assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:238]
-  assign ReadAddress = address_3; // @[ConvWalker.cs:239]
-  assign Inside = inside_3; // @[ConvWalker.cs:240]
-  assign Issue = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:243]
-  assign Term_Weight = stage_3_Weight; // @[ConvWalker.cs:247]
-  assign Term_First = stage_3_First; // @[ConvWalker.cs:247]
-  assign Term_Last = stage_3_Last; // @[ConvWalker.cs:247]
-  assign Term_Pixel_Acc = stage_3_Pixel_Acc; // @[ConvWalker.cs:247]
-  assign Term_Pixel_Out = stage_3_Pixel_Out; // @[ConvWalker.cs:247]
-  assign Term_Pixel_Lane = stage_3_Pixel_Lane; // @[ConvWalker.cs:247]
-  assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:247]
-  assign Term_Final = stage_3_Final; // @[ConvWalker.cs:247]
-  assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:251]
-  assign advance = (~valid_3) | valid_3_and; // @[ConvWalker.cs:242]
-  assign stage_0_Weight = weight_row; // @[ConvWalker.cs:207]
-  assign stage_0_First = ((ky == 2'd0) & (kx == 2'd0)) & (ci == 16'd0); // @[ConvWalker.cs:208]
-  assign stage_0_Last = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:209]
-  assign stage_0_Pixel_Acc = acc_pixel; // @[ConvWalker.cs:210]
-  assign stage_0_Pixel_Out = out_pixel + Instruction_mul_2[17:5]; // @[ConvWalker.cs:211]
-  assign stage_0_Pixel_Lane = Instruction_mul_2[4:0]; // @[ConvWalker.cs:212]
-  assign stage_0_Pixel_Block = Instruction[148:145] + co[3:0]; // @[ConvWalker.cs:213]
-  assign stage_0_Final = (((walking & ci_and) & ox_eq) & oy_eq) & co_eq; // @[ConvWalker.cs:214]
-  assign other_fields = Instruction; // @[ConvWalker.cs:258]
+  assign ci_eq = ci == ci_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign Instruction_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign kx_eq = kx == Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign ky_eq = ky == Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign ox_eq = ox == ox_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign oy_eq = oy == oy_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign co_eq = co == co_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign Instruction_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:107]
+  assign Instruction_mul_1 = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:108]
+  assign oy_not = ~oy_eq; // @[ConvWalker.cs:158, ConvWalker.cs:188, ConvWalker.cs:190]
+  assign ox_not = ~ox_eq; // @[ConvWalker.cs:159, ConvWalker.cs:185, ConvWalker.cs:187]
+  assign ky_not = ~ky_eq; // @[ConvWalker.cs:160, ConvWalker.cs:178, ConvWalker.cs:181]
+  assign kx_not = ~kx_eq; // @[ConvWalker.cs:161, ConvWalker.cs:175, ConvWalker.cs:177]
+  assign ci_not = ~ci_eq; // @[ConvWalker.cs:162, ConvWalker.cs:172, ConvWalker.cs:174]
+  assign weight_row_add = weight_row + 7'd1; // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
+  assign weight_base_add = weight_base + block_rows; // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
+  assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:165, ConvWalker.cs:183, ConvWalker.cs:194]
+  assign out_pixel_add = out_pixel + Instruction[191:179]; // @[ConvWalker.cs:167, ConvWalker.cs:184, ConvWalker.cs:196]
+  assign valid_3_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:264]
+  assign Instruction_add = Instruction[160:145] + co; // @[ConvWalker.cs:212]
+  assign Instruction_mul_2 = $unsigned(Instruction_add) * 6'd32; // @[ConvWalker.cs:212]
+  assign ci_and = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:215]
+  assign Instruction_ext = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:217]
+  assign ky_ext = {1'd0, ky}; // @[ConvWalker.cs:217]
+  assign Instruction_add_1 = {{1{Instruction_ext[13]}}, Instruction_ext} + {{12{ky_ext[2]}}, ky_ext}; // @[ConvWalker.cs:217]
+  assign Instruction_ext_1 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:227]
+  assign Instruction_ext_2 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:232]
+  assign kx_ext = {1'd0, kx}; // @[ConvWalker.cs:232]
+  assign Instruction_add_2 = {{1{Instruction_ext_2[13]}}, Instruction_ext_2} + {{12{kx_ext[2]}}, kx_ext}; // @[ConvWalker.cs:232]
+  assign Instruction_ne = Instruction[219:216] != 4'd0; // @[ConvWalker.cs:247]
+  assign Instruction_and = (Instruction_ne & ($signed(grid_y_above) >= $signed(16'd0))) & ($signed(grid_y_above) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1})); // @[ConvWalker.cs:247]
+  assign Instruction_and_1 = (Instruction_ne & ($signed(grid_y_below) >= $signed(16'd0))) & ($signed(grid_y_below) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1})); // @[ConvWalker.cs:247]
+  assign Instruction_ext_3 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:250]
+  assign Instruction_mux_1 = Instruction_and ? grid_y_above : (Instruction_and_1 ? grid_y_below : grid_y); // @[ConvWalker.cs:251]
+  assign Instruction_mul_3 = $unsigned((Instruction[96] ? Instruction_mux_1[12:1] : (Instruction_and ? grid_y_above[11:0] : (Instruction_and_1 ? grid_y_below[11:0] : grid_y[11:0])))) * row_stride; // @[ConvWalker.cs:251]
+  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:252]
+  assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:260]
+  assign ReadAddress = address_3; // @[ConvWalker.cs:261]
+  assign Inside = inside_3; // @[ConvWalker.cs:262]
+  assign Neighbour = neighbour_3; // @[ConvWalker.cs:258]
+  assign Issue = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:265]
+  assign Term_Weight = stage_3_Weight; // @[ConvWalker.cs:269]
+  assign Term_First = stage_3_First; // @[ConvWalker.cs:269]
+  assign Term_Last = stage_3_Last; // @[ConvWalker.cs:269]
+  assign Term_Pixel_Acc = stage_3_Pixel_Acc; // @[ConvWalker.cs:269]
+  assign Term_Pixel_Out = stage_3_Pixel_Out; // @[ConvWalker.cs:269]
+  assign Term_Pixel_Lane = stage_3_Pixel_Lane; // @[ConvWalker.cs:269]
+  assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:269]
+  assign Term_Final = stage_3_Final; // @[ConvWalker.cs:269]
+  assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:273]
+  assign advance = (~valid_3) | valid_3_and; // @[ConvWalker.cs:264]
+  assign stage_0_Weight = weight_row; // @[ConvWalker.cs:208]
+  assign stage_0_First = ((ky == 2'd0) & (kx == 2'd0)) & (ci == 16'd0); // @[ConvWalker.cs:209]
+  assign stage_0_Last = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:210]
+  assign stage_0_Pixel_Acc = acc_pixel; // @[ConvWalker.cs:211]
+  assign stage_0_Pixel_Out = out_pixel + Instruction_mul_2[17:5]; // @[ConvWalker.cs:212]
+  assign stage_0_Pixel_Lane = Instruction_mul_2[4:0]; // @[ConvWalker.cs:213]
+  assign stage_0_Pixel_Block = Instruction[148:145] + co[3:0]; // @[ConvWalker.cs:214]
+  assign stage_0_Final = (((walking & ci_and) & ox_eq) & oy_eq) & co_eq; // @[ConvWalker.cs:215]
+  assign other_fields = Instruction; // @[ConvWalker.cs:280]
 
-  always @(posedge clk) begin // @[ConvWalker.cs:103, ConvWalker.cs:250, ConvWalker.cs:256]
+  always @(posedge clk) begin // @[ConvWalker.cs:104, ConvWalker.cs:272, ConvWalker.cs:278]
     if (rst)
       setup <= 2'd0;
     else
@@ -201,7 +217,7 @@ module ConvWalker (
         setup <= setup - 2'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:155, ConvWalker.cs:196, ConvWalker.cs:255]
+  always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
     if (rst)
       walking <= 1'b0;
     else
@@ -219,17 +235,17 @@ module ConvWalker (
                     walking <= 1'b0;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:106]
+  always @(posedge clk) begin // @[ConvWalker.cs:107]
     if (setup == 2'd2)
       row_stride <= Instruction_mul[23:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:107]
+  always @(posedge clk) begin // @[ConvWalker.cs:108]
     if (setup == 2'd2)
       block_rows <= Instruction_mul_1[6:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:196]
+  always @(posedge clk) begin // @[ConvWalker.cs:157, ConvWalker.cs:197]
     if ((setup == 2'd1) & WeightValid)
       co <= 16'd0;
     else if (walking & advance)
@@ -242,7 +258,7 @@ module ConvWalker (
                   co <= co + 16'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:157, ConvWalker.cs:187, ConvWalker.cs:189]
+  always @(posedge clk) begin // @[ConvWalker.cs:158, ConvWalker.cs:188, ConvWalker.cs:190]
     if ((setup == 2'd1) & WeightValid)
       oy <= 12'd0;
     else if (walking & advance)
@@ -253,7 +269,7 @@ module ConvWalker (
               oy <= oy_not ? (oy + 12'd1) : 12'd0;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:158, ConvWalker.cs:184, ConvWalker.cs:186]
+  always @(posedge clk) begin // @[ConvWalker.cs:159, ConvWalker.cs:185, ConvWalker.cs:187]
     if ((setup == 2'd1) & WeightValid)
       ox <= 12'd0;
     else if (walking & advance)
@@ -263,7 +279,7 @@ module ConvWalker (
             ox <= ox_not ? (ox + 12'd1) : 12'd0;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:159, ConvWalker.cs:177, ConvWalker.cs:180]
+  always @(posedge clk) begin // @[ConvWalker.cs:160, ConvWalker.cs:178, ConvWalker.cs:181]
     if ((setup == 2'd1) & WeightValid)
       ky <= 2'd0;
     else if (walking & advance)
@@ -272,7 +288,7 @@ module ConvWalker (
           ky <= ky_not ? (ky + 2'd1) : 2'd0;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:160, ConvWalker.cs:174, ConvWalker.cs:176]
+  always @(posedge clk) begin // @[ConvWalker.cs:161, ConvWalker.cs:175, ConvWalker.cs:177]
     if ((setup == 2'd1) & WeightValid)
       kx <= 2'd0;
     else if (walking & advance)
@@ -280,21 +296,21 @@ module ConvWalker (
         kx <= kx_not ? (kx + 2'd1) : 2'd0;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:161, ConvWalker.cs:171, ConvWalker.cs:173]
+  always @(posedge clk) begin // @[ConvWalker.cs:162, ConvWalker.cs:172, ConvWalker.cs:174]
     if ((setup == 2'd1) & WeightValid)
       ci <= 16'd0;
     else if (walking & advance)
       ci <= ci_not ? (ci + 16'd1) : 16'd0;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:162, ConvWalker.cs:170, ConvWalker.cs:181, ConvWalker.cs:192]
+  always @(posedge clk) begin // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
     if ((setup == 2'd1) & WeightValid)
       weight_row <= 7'd0;
     else if (walking & advance)
       weight_row <= ci_not ? weight_row_add : (kx_not ? weight_row_add : (ky_not ? weight_row_add : (ox_not ? weight_base : (oy_not ? weight_base : weight_base_add))));
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:163, ConvWalker.cs:191]
+  always @(posedge clk) begin // @[ConvWalker.cs:164, ConvWalker.cs:192]
     if ((setup == 2'd1) & WeightValid)
       weight_base <= 7'd0;
     else if (walking & advance)
@@ -306,7 +322,7 @@ module ConvWalker (
                 weight_base <= weight_base_add;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:164, ConvWalker.cs:182, ConvWalker.cs:193]
+  always @(posedge clk) begin // @[ConvWalker.cs:165, ConvWalker.cs:183, ConvWalker.cs:194]
     if ((setup == 2'd1) & WeightValid)
       acc_pixel <= Instruction[203:195];
     else if (walking & advance)
@@ -316,7 +332,7 @@ module ConvWalker (
             acc_pixel <= ox_not ? acc_pixel_add : (oy_not ? acc_pixel_add : (acc_base + 9'd1));
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:165, ConvWalker.cs:194]
+  always @(posedge clk) begin // @[ConvWalker.cs:166, ConvWalker.cs:195]
     if ((setup == 2'd1) & WeightValid)
       acc_base <= Instruction[203:195];
     else if (walking & advance)
@@ -328,7 +344,7 @@ module ConvWalker (
                 acc_base <= acc_base + 9'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:166, ConvWalker.cs:183, ConvWalker.cs:195]
+  always @(posedge clk) begin // @[ConvWalker.cs:167, ConvWalker.cs:184, ConvWalker.cs:196]
     if ((setup == 2'd1) & WeightValid)
       out_pixel <= Instruction[175:163];
     else if (walking & advance)
@@ -338,213 +354,243 @@ module ConvWalker (
             out_pixel <= ox_not ? out_pixel_add : (oy_not ? out_pixel_add : out_base);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:167]
+  always @(posedge clk) begin // @[ConvWalker.cs:168]
     if ((setup == 2'd1) & WeightValid)
       out_base <= Instruction[175:163];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:135]
+  always @(posedge clk) begin // @[ConvWalker.cs:136]
     if (setup == 2'd2)
       ci_last <= Instruction[71:56] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:136]
+  always @(posedge clk) begin // @[ConvWalker.cs:137]
     if (setup == 2'd2)
       ox_last <= Instruction[128:117] - 12'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:137]
+  always @(posedge clk) begin // @[ConvWalker.cs:138]
     if (setup == 2'd2)
       oy_last <= Instruction[116:105] - 12'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:138]
+  always @(posedge clk) begin // @[ConvWalker.cs:139]
     if (setup == 2'd2)
       co_last <= Instruction[144:129] - 16'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:215]
+  always @(posedge clk) begin // @[ConvWalker.cs:216]
     if (rst)
       valid_1 <= 1'b0;
     else if (advance)
       valid_1 <= walking;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:216]
+  always @(posedge clk) begin // @[ConvWalker.cs:217]
     if (advance)
       grid_y <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{13{Instruction[99]}}, Instruction[99:97]};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:217]
+  always @(posedge clk) begin // @[ConvWalker.cs:227]
+    if (setup == 2'd2)
+      row_offset_above <= {{12{Instruction[99]}}, Instruction[99:97]} + {{1{Instruction_ext_1[13]}}, Instruction_ext_1};
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:228]
+    if (setup == 2'd2)
+      row_offset_below <= {{12{Instruction[99]}}, Instruction[99:97]} - {{1{Instruction_ext_1[13]}}, Instruction_ext_1};
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:230]
+    if (advance)
+      grid_y_above <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{1{row_offset_above[14]}}, row_offset_above};
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:231]
+    if (advance)
+      grid_y_below <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{1{row_offset_below[14]}}, row_offset_below};
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:232]
     if (advance)
       grid_x <= {{1{Instruction_add_2[14]}}, Instruction_add_2} + {{13{Instruction[102]}}, Instruction[102:100]};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:218]
+  always @(posedge clk) begin // @[ConvWalker.cs:233]
     if (advance)
       ci_1 <= ci[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:228]
+  always @(posedge clk) begin // @[ConvWalker.cs:247]
+    if (advance)
+      neighbour_2 <= Instruction_and ? 2'd1 : (Instruction_and_1 ? 2'd2 : 2'd0);
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:249]
     if (rst)
       valid_2 <= 1'b0;
     else if (advance)
       valid_2 <= valid_1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:229]
+  always @(posedge clk) begin // @[ConvWalker.cs:250]
     if (advance)
-      inside_2 <= ((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{Instruction_ext_2[13]}}, Instruction_ext_2}))) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{Instruction_ext_3[13]}}, Instruction_ext_3}));
+      inside_2 <= ((((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1}))) | Instruction_and) | Instruction_and_1) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{Instruction_ext_3[13]}}, Instruction_ext_3}));
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:230]
+  always @(posedge clk) begin // @[ConvWalker.cs:251]
     if (advance)
       y_term <= Instruction_mul_3[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:231]
+  always @(posedge clk) begin // @[ConvWalker.cs:252]
     if (advance)
       x_term <= Instruction_mul_4[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:232]
+  always @(posedge clk) begin // @[ConvWalker.cs:253]
     if (advance)
       ci_2 <= ci_1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:235]
+  always @(posedge clk) begin // @[ConvWalker.cs:256]
     if (rst)
       valid_3 <= 1'b0;
     else if (advance)
       valid_3 <= valid_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:236]
+  always @(posedge clk) begin // @[ConvWalker.cs:257]
     if (advance)
       inside_3 <= inside_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:237]
+  always @(posedge clk) begin // @[ConvWalker.cs:258]
+    if (advance)
+      neighbour_3 <= neighbour_2;
+  end
+
+  always @(posedge clk) begin // @[ConvWalker.cs:259]
     if (advance)
       address_3 <= ((Instruction[36:24] + y_term) + x_term) + ci_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Weight <= stage_0_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_First <= stage_0_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Last <= stage_0_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Pixel_Acc <= stage_0_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Pixel_Out <= stage_0_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Pixel_Lane <= stage_0_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Pixel_Block <= stage_0_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_1_Final <= stage_0_Final;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Weight <= stage_1_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_First <= stage_1_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Last <= stage_1_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Pixel_Acc <= stage_1_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Pixel_Out <= stage_1_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Pixel_Lane <= stage_1_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Pixel_Block <= stage_1_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_2_Final <= stage_1_Final;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Weight <= stage_2_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_First <= stage_2_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Last <= stage_2_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Pixel_Acc <= stage_2_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Pixel_Out <= stage_2_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Pixel_Lane <= stage_2_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Pixel_Block <= stage_2_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:246]
+  always @(posedge clk) begin // @[ConvWalker.cs:268]
     if (advance)
       stage_3_Final <= stage_2_Final;
   end

@@ -97,7 +97,13 @@ internal static class ConvLowering
         // around its rows, and only the rows it does not hold (halo, padding) loaded.
         var onChip = upsample ? null : ctx.ResidentCopy(x);
         int? outputBase = null;
-        if (onChip is not null && ResidentWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, kernel, padding.Top, gridRows, passes, chunkBlocks) is { } around
+        // Each group holding its band of the input where one CONV reads them all, the rows above and below a band
+        // are read in the neighbouring groups (HaloGroups): nothing is loaded, so its writer stores no halo rows.
+        var neighbours = false;
+        if (onChip is not null && parts > 1 && kernel == 3 && NeighbourWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, padding.Top, passes, chunkBlocks) is { } window
+            && OutputPlace(ctx, onChip, window.InputBase, window.Layout.InputRegion, window.Layout.OutputRegion) is { } windowOutput)
+            (layout, inputBase, outputBase, neighbours) = (window.Layout, window.InputBase, windowOutput, true);
+        else if (onChip is not null && ResidentWindow(c, x, onChip, ctx.Batch, parts, outRows, outCols, outBlocks, stride, kernel, padding.Top, gridRows, passes, chunkBlocks) is { } around
             && OutputPlace(ctx, onChip, around.InputBase, around.Layout.InputRegion, around.Layout.OutputRegion) is { } placed)
             (layout, inputBase, outputBase) = (around.Layout, around.InputBase, placed);
         else
@@ -161,6 +167,10 @@ internal static class ConvLowering
                 var (top, bottom) = SourceRows(groupParts[0].FirstRow, groupParts[0].Rows, stride, kernel, padding.Top, gridRows, upsample);
                 (inRows, rowOffset) = (bottom - top + 1, (groupParts[0].FirstRow * stride) - padding.Top - ((upsample ? 2 : 1) * top));
                 loads.AddRange(groupParts.SelectMany(g => ImageRows(g, top, bottom, InBuffer(b))));
+            }
+            else if (neighbours)
+            {
+                (inRows, rowOffset) = (layout.InRows, layout.RowOffset);
             }
             else
             {
@@ -239,21 +249,27 @@ internal static class ConvLowering
                     Release = sets.Count > 1 || b == bands - 1,
                     PadWithZeroPoint = padWithZeroPoint,
                     Exponent = set.Exponent,
+                    HaloGroups = neighbours ? parts : 0,
                     Wait = s == 0 ? Engines.Load | (b >= 2 ? Engines.Store : Engines.None) : Engines.None,
                     Signal = lastOfBand ? Engines.Store | (b + 2 < bands ? Engines.Load : Engines.None) : Engines.None,
                 };
                 // Reading an input whose writer wrote each part's first rows first (a GroupNorm), the first weight set's
                 // CONV starts on those rows while the writer does the rest. Padding rows are in the window (RowOffset
                 // 0), so the second CONV's first rows are real.
-                var split = s == 0 && onChip is { LeadRowsFirst: true } && bands == 1 && parts > 1 && passes == 1 && stride == 1 && !upsample && band >= 4 && conv.RowOffset == 0;
+                var lead = LeadRows(band);
+                var split = s == 0 && onChip is { LeadRowsFirst: true } && bands == 1 && parts > 1 && passes == 1 && stride == 1 && !upsample && band >= 4
+                    && (neighbours ? conv.RowOffset + lead <= MaxRowOffset : conv.RowOffset == 0);
                 if (!split)
                 {
                     ctx.Emit(conv);
                     continue;
                 }
-                var lead = LeadRows(band);
-                ctx.Emit(conv with { OutRows = lead, InRows = lead + kernel - 1, Release = false });
-                ctx.Emit(conv with { OutRows = conv.OutRows - lead, InRows = conv.InRows - lead, InRow = conv.InRow + (lead * imageRowBuffer), OutRow = conv.OutRow + (lead * outCols * outBlocks) });
+                ctx.Emit(neighbours ? conv with { OutRows = lead, Release = false } : conv with { OutRows = lead, InRows = lead + kernel - 1, Release = false });
+                var outRowRest = conv.OutRow + (lead * outCols * outBlocks);
+                // Reading its neighbours' rows, the rest keeps the window (its rows are where the neighbours' halo is) and starts lower in it.
+                ctx.Emit(neighbours
+                    ? conv with { OutRows = conv.OutRows - lead, RowOffset = conv.RowOffset + lead, OutRow = outRowRest }
+                    : conv with { OutRows = conv.OutRows - lead, InRows = conv.InRows - lead, InRow = conv.InRow + (lead * imageRowBuffer), OutRow = outRowRest });
             }
             for (var i = 0; i < groupParts.Count; i++)
             {
@@ -355,6 +371,40 @@ internal static class ConvLowering
         if (bases[0] + inputRegion > c.ActivationRows)
             return null;
         return (new BandLayout(band, 1, inputRegion, outputRegion, parts == 1 ? 0 : inRows, parts == 1 ? 0 : rowOffset), bases[0]);
+    }
+
+    /// <summary>The largest <see cref="Conv.RowOffset"/> its field holds.</summary>
+    private static readonly int MaxRowOffset = (1 << (FieldOf<Conv>.Bits(v => v.RowOffset) - 1)) - 1;
+
+    /// <summary>
+    /// The layout of one band for an input whose sample's groups each hold an equal band of its rows at the same
+    /// buffer row: the window is that band alone (the rows above and below it are the neighbours'), the input
+    /// row it starts at; null when the rows do not divide into such bands or the parts lie otherwise.
+    /// </summary>
+    private static (BandLayout Layout, int InputBase)? NeighbourWindow(Configuration.AcceleratorConfig c, DdrTensor x, ResidentTensor onChip, int batch, int parts, int outRows, int outCols, int outBlocks, int stride, int padTop, int passes, int chunkBlocks)
+    {
+        if (outRows % parts != 0 || x.Height % parts != 0 || onChip.RowBuffer != x.Width * x.Blocks)
+            return null;
+        int band = outRows / parts, inBand = x.Height / parts;
+        // Every grid row a part reads lies in its band or its neighbours'.
+        if (band * stride != inBand || padTop > inBand || ((band - 1) * stride) + 2 - padTop >= 2 * inBand)
+            return null;
+        if (passes > 1 && (long)band * outCols * chunkBlocks > c.AccumulatorRows)
+            return null;
+        var bases = new HashSet<int>();
+        for (var sample = 0; sample < batch; sample++)
+        {
+            for (var j = 0; j < parts; j++)
+            {
+                if (onChip.Find(sample, (sample * parts) + j) is not { } part || part.FirstRow != j * inBand || part.Rows != inBand)
+                    return null;
+                bases.Add(part.ActRow);
+            }
+        }
+        if (bases.Count != 1)
+            return null;
+        int inputRegion = inBand * x.Width * x.Blocks, outputRegion = band * outCols * outBlocks;
+        return (new BandLayout(band, 1, inputRegion, outputRegion, inBand, -padTop), bases.Single());
     }
 
     /// <summary>

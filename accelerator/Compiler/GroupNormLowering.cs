@@ -183,9 +183,9 @@ internal static class GroupNormLowering
                 if (chunk.First * ctx.Tn < finishChannels)
                     ctx.Emit(new GroupNormFinish { FirstChannel = chunk.First * ctx.Tn, Channels = Math.Min(finishChannels, chunk.End * ctx.Tn), ChannelsPerGroup = perGroup, Param = parameterSlot });
                 // A sample's rows over several groups, normalized in one chunk: every part's edge rows, which the next
-                // convolution's neighbouring windows load as their halo, are applied and stored first, then the rows
-                // between: the halo rows travel through DDR under the other rows' apply instead of after the last
-                // part's. (With two chunks the edge stores met the next layer's weights at the DDR: slower.)
+                // convolution's neighbouring windows read (in this group, Conv.HaloGroups, or from their DDR copy where
+                // it cannot; UnreadStores drops the copy nothing loads), are applied and stored first, then the rows
+                // between. (With two chunks the edge stores met the next layer's weights at the DDR: slower.)
                 var between = new List<GroupNormApply>();
                 var later = new List<GroupNormApply>();
                 foreach (var part in parts)
@@ -263,7 +263,7 @@ internal static class GroupNormLowering
 
     /// <summary>
     /// The STOREs of a part that stays in the buffers: its first and last <see cref="ResidentTensor.HaloRows"/>
-    /// image rows, which the next convolution's neighbouring windows load as their halo, right after the
+    /// image rows, which the next convolution's neighbouring windows load as their halo where they cannot read them in this group, right after the
     /// part's apply; then the rows between, which nothing waits for, once every part is applied.
     /// </summary>
     private static (IReadOnlyList<Store> Edges, Store? Middle) PartStores(DdrTensor output, int sample, int group, int firstRow, int rows, int actRow)

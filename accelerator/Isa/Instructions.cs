@@ -204,6 +204,9 @@ public sealed record Conv : Instruction
 
     [Field(1, "the requantizer table bank read (LOAD_TABLE's TableBank)")]
     public bool TableBank { get; init; }
+
+    [Field(4, "0: grid rows outside the InRows held are padding; H: the mask's groups are runs of H holding one image's row bands in order, and a grid row above (below) the held rows reads the group before's last (after's first) rows, padding at a run's first (last) group")]
+    public int HaloGroups { get; init; }
 }
 
 /// <summary>A vector instruction that streams rows of one group's buffer: <c>Pixels</c> x <c>Blocks</c> rows, pixel p's block b at <c>Src + p x SrcStride + b</c>.</summary>

@@ -73,6 +73,8 @@ public sealed class ComputeEngine : Module
         feed.Issue.Assign(issue);
         feed.First.Assign(term.First);
         feed.Inside.Assign(walker.Inside);
+        feed.Neighbour.Assign(walker.Neighbour);
+        feed.HaloGroups.Assign(v[f => f.HaloGroups]);
         feed.ActData.ConnectFrom(ActData);
         feed.PadWrite.Assign(PadWrite);
         feed.PadValue.Assign(PadValue);

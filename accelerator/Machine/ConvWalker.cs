@@ -82,6 +82,7 @@ public sealed class ConvWalker : Module
         ReadValid = Output(Bool());
         ReadAddress = Output(UInt(actBits));
         Inside = Output(Bool());
+        Neighbour = Output(UInt(2));
         Issue = Output(Bool());
         Term = Output(ConvTerm.Of(config));
         WaitingForWeights = Output(Bool());
@@ -214,6 +215,20 @@ public sealed class ConvWalker : Module
         tags.Final.Assign(walking & lastTerm & lastOx & lastOy & lastCo);
         var valid1 = RegNext(walking, reset: 0, enable: advance, name: "valid_1");
         var gy = RegNext(Grid(oy, ky, v.Signed(f => f.RowOffset)), enable: advance, name: "grid_y");
+        // The same row in the group above's and below's grid (HaloGroups): offsets moved by the grid's rows at the
+        // setup, so the three rows come out of equal adders side by side.
+        var heldGridRows = Mux(upsample, v[f => f.InRows] << 1, v[f => f.InRows].ZeroExtend(FieldOf<Conv>.Bits(c => c.InRows) + 1)).ToSInt();
+        var aboveOffset = v.Signed(f => f.RowOffset) + heldGridRows;
+        var belowOffset = v.Signed(f => f.RowOffset) - heldGridRows;
+        var offsetAbove = Reg(SInt(aboveOffset.Width), name: "row_offset_above");
+        var offsetBelow = Reg(SInt(belowOffset.Width), name: "row_offset_below");
+        When(setup == 2, () =>
+        {
+            offsetAbove.Assign(aboveOffset);
+            offsetBelow.Assign(belowOffset);
+        });
+        var gyAbove = RegNext(Grid(oy, ky, offsetAbove), enable: advance, name: "grid_y_above");
+        var gyBelow = RegNext(Grid(oy, ky, offsetBelow), enable: advance, name: "grid_y_below");
         var gx = RegNext(Grid(ox, kx, v.Signed(f => f.ColOffset)), enable: advance, name: "grid_x");
         var ci1 = RegNext(ci.Resize(actBits), enable: advance, name: "ci_1");
 
@@ -222,8 +237,14 @@ public sealed class ConvWalker : Module
         var inColumnBits = FieldOf<Conv>.Bits(c => c.InCols);
         var gridRows = Mux(upsample, v[f => f.InRows] << 1, v[f => f.InRows].ZeroExtend(inRowBits + 1)).ToSInt();
         var gridCols = Mux(upsample, v[f => f.InCols] << 1, v[f => f.InCols].ZeroExtend(inColumnBits + 1)).ToSInt();
-        var inside = (gy >= 0) & (gy < gridRows) & (gx >= 0) & (gx < gridCols);
-        var sourceY = Mux(upsample, gy.AsUInt() >> 1, gy.AsUInt()).Resize(inRowBits);
+        var halo = v[f => f.HaloGroups] != 0;
+        var rowHeld = (gy >= 0) & (gy < gridRows);
+        var fromAbove = halo & (gyAbove >= 0) & (gyAbove < gridRows);
+        var fromBelow = halo & (gyBelow >= 0) & (gyBelow < gridRows);
+        var inside = (rowHeld | fromAbove | fromBelow) & (gx >= 0) & (gx < gridCols);
+        var heldY = Mux(fromAbove, gyAbove.AsUInt(), Mux(fromBelow, gyBelow.AsUInt(), gy.AsUInt()));
+        var sourceY = Mux(upsample, heldY >> 1, heldY).Resize(inRowBits);
+        var neighbour2 = RegNext(Mux(fromAbove, Lit(1, 2), Mux(fromBelow, Lit(2, 2), Lit(0, 2))), enable: advance, name: "neighbour_2");
         var sourceX = Mux(upsample, gx.AsUInt() >> 1, gx.AsUInt()).Resize(inColumnBits);
         var valid2 = RegNext(valid1, reset: 0, enable: advance, name: "valid_2");
         var inside2 = RegNext(inside, enable: advance, name: "inside_2");
@@ -234,6 +255,7 @@ public sealed class ConvWalker : Module
         // ---- stage 3: the row address; the term issues when its reads are granted ----
         var valid3 = RegNext(valid2, reset: 0, enable: advance, name: "valid_3");
         var inside3 = RegNext(inside2, enable: advance, name: "inside_3");
+        Neighbour.Assign(RegNext(neighbour2, enable: advance, name: "neighbour_3"));
         var address3 = RegNext((v.Fit(f => f.InRow, actBits) + yTerm + xTerm + ci2.Resize(actBits)).Resize(actBits), enable: advance, name: "address_3");
         ReadValid.Assign(valid3 & inside3);
         ReadAddress.Assign(address3);
@@ -289,6 +311,9 @@ public sealed class ConvWalker : Module
 
     /// <summary>The term at the last stage is inside the grid (else it is padding).</summary>
     public Bool Inside { get; }
+
+    /// <summary>Whose grid row the term at the last stage reads (<see cref="Conv.HaloGroups"/>): 0 its group's, 1 the group above's, 2 the group below's.</summary>
+    public UInt Neighbour { get; }
 
     /// <summary>The term at the last stage issues this cycle.</summary>
     public Bool Issue { get; }

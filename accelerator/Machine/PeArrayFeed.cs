@@ -22,6 +22,8 @@ public sealed class PeArrayFeed : Module
         Issue = Input(Bool());
         First = Input(Bool());
         Inside = Input(Bool());
+        Neighbour = Input(UInt(2));
+        HaloGroups = Input(UInt(FieldOf<Conv>.Bits(c => c.HaloGroups)));
         ActData = Input(Vec(groups * tn, SInt(8)));
         PadWrite = Input(Bool());
         PadValue = Input(SInt(8));
@@ -52,8 +54,24 @@ public sealed class PeArrayFeed : Module
         Valid.Assign(RegNext(Issue, reset: 0, name: "term_valid"));
         Clear.Assign(RegNext(First, name: "term_first"));
         var outside = RegNext(!Inside, name: "term_outside");
-        for (var i = 0; i < groups * tn; i++)
-            Acts[i].Assign(Mux(outside, padTerm, ActData[i]));
+        var neighbour = RegNext(Neighbour, name: "term_neighbour");
+        var (above, below) = (neighbour == 1, neighbour == 2);
+        for (var g = 0; g < groups; g++)
+        {
+            // A run of HaloGroups groups holds one image: its first group has padding above, its last below.
+            var group = g;
+            var divisors = Enumerable.Range(1, groups).Where(h => groups % h == 0).ToList();
+            var runFirst = divisors.Where(h => group % h == 0).Aggregate(!Hw.True, (any, h) => any | (HaloGroups == h));
+            var runLast = divisors.Where(h => group % h == h - 1).Aggregate(!Hw.True, (any, h) => any | (HaloGroups == h));
+            var padded = outside | (above & (g == 0 ? Hw.True : runFirst)) | (below & (g == groups - 1 ? Hw.True : runLast));
+            for (var n = 0; n < tn; n++)
+            {
+                var own = ActData[(g * tn) + n];
+                var fromAbove = g == 0 ? own : ActData[((g - 1) * tn) + n];
+                var fromBelow = g == groups - 1 ? own : ActData[((g + 1) * tn) + n];
+                Acts[(g * tn) + n].Assign(Mux(padded, padTerm, Mux(above, fromAbove, Mux(below, fromBelow, own))));
+            }
+        }
     }
 
     public AcceleratorConfig Config { get; }
@@ -74,6 +92,12 @@ public sealed class PeArrayFeed : Module
 
     /// <summary>It lies inside the input grid (outside: a padding term, nothing read).</summary>
     public Bool Inside { get; }
+
+    /// <summary>Whose row the term reads (<see cref="ConvWalker.Neighbour"/>): 0 each group its own, 1 the group above's, 2 the group below's.</summary>
+    public UInt Neighbour { get; }
+
+    /// <summary>The CONV's <see cref="Conv.HaloGroups"/>: where a run of groups, one image, starts and ends.</summary>
+    public UInt HaloGroups { get; }
 
     /// <summary>Every group's row read for the term issued last cycle, at elements g x Tn ...</summary>
     public Vec<SInt> ActData { get; }

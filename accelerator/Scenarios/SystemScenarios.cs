@@ -19,7 +19,7 @@ public static class SystemScenarios
     /// <summary>The small build with the default preset's shape (<see cref="Presets.SmallWide"/>): the scenarios run on it beside the small preset.</summary>
     public static AcceleratorConfig Wide => Presets.SmallWide;
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics", "requantizer-banks"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics", "requantizer-banks", "conv-halo"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -38,6 +38,7 @@ public static class SystemScenarios
         "conv-zero-point" => ConvZeroPoint(config, seed),
         "add-statistics" => AddStatistics(config, seed),
         "requantizer-banks" => RequantizerBanks(config, seed),
+        "conv-halo" => ConvHalo(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -97,6 +98,70 @@ public static class SystemScenarios
         program = program.Add(new Finish());
         return new Scenario("conv3x3", $"3x3 convolution {cin} -> {cout} channels on 8x8, stride 1, padding 1, two bands of rows, every PE group", image.Build(), image.Registers(), program.Build(),
             ddr => [.. Enumerable.Range(0, groups).SelectMany(g => Compare($"group {g} output", ScenarioImage.At(ddr, outAt[g], h * w * cout), cout, h, w, cout, layer.Expected(inputs[g], cin, h, w, 1, (1, 1, 1, 1))))]);
+    }
+
+    /// <summary>
+    /// 3x3 convolutions of images held in row bands, a band a group at the same buffer rows, each group reading the
+    /// rows above and below its band in its neighbours (<see cref="Conv.HaloGroups"/>): stride 2 with diffusers'
+    /// (0, 0, 1, 1) padding, one image over every group; stride 1 with padding 1, two images over half the groups
+    /// each (on two groups, one each), the padding rows above and below at each run's first and last group.
+    /// </summary>
+    public static Scenario ConvHalo(AcceleratorConfig config, int seed)
+    {
+        var (tm, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 15);
+        int cin = 2 * tn, cout = tn, cinBlocks = cin / tn, outBlocks = cout / tn;
+        const int w = 8, bandA = 2, bandB = 4;
+        int groups = config.Groups, half = Math.Max(1, groups / 2), hA = bandA * groups, hB = bandB * half;
+        var image = new ScenarioImage(config);
+        var layer = ConvLayer.Random(r, cin, cout, 3);
+        var inputA = Edgy(r, cin * hA * w);
+        var inputsB = Enumerable.Range(0, groups / half).Select(_ => r.Int8(cin * hB * w)).ToArray();
+        var inA = image.Put(TensorLayout.ToHwc(inputA, cin, hA, w, cin));
+        var inB = inputsB.Select(x => image.Put(TensorLayout.ToHwc(x, cin, hB, w, cin))).ToArray();
+        var weightsAt = image.PutWeights(TensorLayout.ConvWeightRows(layer.Weights, cout, cin, 3, tm, tn, 0, cout / tm));
+        var tableAt = image.Put(layer.Requant.Select(RequantizerEntry.Of));
+        var outA = image.Reserve(hA / 2 * (w / 2) * cout);
+        var outB = inputsB.Select(_ => image.Reserve(hB * w * cout)).ToArray();
+        const int inRowA = 64, outRowA = 300, inRowB = 500, outRowB = 700;
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Requantization, Offset = tableAt, Count = cout })
+            .Add(new LoadWeights { Offset = weightsAt, Rows = cout / tm * 9 * cinBlocks, Complete = true });
+        for (var g = 0; g < groups; g++)
+            program = program.Add(new Load { Group = g, Offset = inA + (g * bandA * w * cin), ActRow = inRowA, Rows = bandA * w * cinBlocks, Chunks = 1, Signal = g == groups - 1 ? Engines.Compute : Engines.None });
+        // Stride 2, padding (0, 0, 1, 1): a group's last output row reads the first row of the group below.
+        var conv = new Conv
+        {
+            GroupMask = (1 << groups) - 1,
+            InRow = inRowA,
+            InPixelStride = cinBlocks,
+            CinBlocks = cinBlocks,
+            InRows = bandA,
+            InCols = w,
+            Kernel3x3 = true,
+            Stride2 = true,
+            OutRows = bandA / 2,
+            OutCols = w / 2,
+            CoutBlocks = cout / tm,
+            OutRow = outRowA,
+            OutPixelStride = outBlocks,
+            HaloGroups = groups,
+            Wait = Engines.Load,
+            Signal = Engines.Store,
+        };
+        program = program.Add(conv);
+        for (var g = 0; g < groups; g++)
+            program = program.Add(new Store { Group = g, Offset = outA + (g * (bandA / 2) * (w / 2) * cout), ActRow = outRowA, Rows = bandA / 2 * (w / 2) * outBlocks, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
+        for (var g = 0; g < groups; g++)
+            program = program.Add(new Load { Group = g, Offset = inB[g / half] + (g % half * bandB * w * cin), ActRow = inRowB, Rows = bandB * w * cinBlocks, Chunks = 1, Signal = g == groups - 1 ? Engines.Compute : Engines.None });
+        // Stride 1, padding 1, two images: rows above and below from the neighbours inside a run, padding at its ends.
+        program = program.Add(conv with { InRow = inRowB, InRows = bandB, RowOffset = -1, ColOffset = -1, Stride2 = false, OutRows = bandB, OutCols = w, OutRow = outRowB, HaloGroups = half, Release = true });
+        for (var g = 0; g < groups; g++)
+            program = program.Add(new Store { Group = g, Offset = outB[g / half] + (g % half * bandB * w * cout), ActRow = outRowB, Rows = bandB * w * outBlocks, Chunks = 1, Wait = g == 0 ? Engines.Compute : Engines.None });
+        program = program.Add(new Finish());
+        return new Scenario("conv-halo", $"3x3 convolutions {cin} -> {cout} channels of images in row bands over the PE groups, each reading its neighbours' edge rows: stride 2 with padding (0, 0, 1, 1) on {hA}x{w} over {groups} groups, stride 1 with padding 1 on two {hB}x{w} images over {half} each", image.Build(), image.Registers(), program.Build(),
+            ddr => [.. Compare("stride 2, one image", ScenarioImage.At(ddr, outA, hA / 2 * (w / 2) * cout), cout, hA / 2, w / 2, cout, layer.Expected(inputA, cin, hA, w, 2, (0, 0, 1, 1))),
+                .. inputsB.SelectMany((x, i) => Compare($"stride 1, image {i}", ScenarioImage.At(ddr, outB[i], hB * w * cout), cout, hB, w, cout, layer.Expected(x, cin, hB, w, 1, (1, 1, 1, 1))))]);
     }
 
     /// <summary>3x3 convolution, stride 2: with padding on all sides, and diffusers' asymmetric (0, 0, 1, 1) downsampling padding.</summary>

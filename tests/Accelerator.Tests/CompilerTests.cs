@@ -188,8 +188,11 @@ public class CompilerTests
         var unstored = every.Tensors.Keys.Except(lean.Tensors.Keys).ToList();
         Assert.True(unstored.Count >= 10, $"{unstored.Count} tensors stay in the buffers");
         Assert.All(every.Tensors.Values, t => Assert.All(every.StoredPixels(t, 0), Assert.True));
+        // No GroupNorm output keeps halo rows in DDR: the convolution after it reads the rows above and below each
+        // group's band in the neighbouring group (HaloGroups), so nothing is stored in part.
         var partly = lean.Tensors.Values.Count(t => lean.StoredPixels(t, 0).Contains(false));
-        Assert.True(partly >= 5, $"{partly} tensors stored in part");
+        Assert.True(partly == 0, $"{partly} tensors stored in part");
+        Assert.Contains(lean.Program.Instructions.OfType<Conv>(), conv => conv.HaloGroups == Presets.Small.Groups);
         var loads = lean.Program.Instructions.OfType<Load>().Where(l => l.Base == BaseRegister.Work).SelectMany(l => l.Runs(l.Offset, tn)).ToList();
         var output = (Start: lean.Output.At(0), End: lean.Output.At(0) + lean.Output.Bytes);
         foreach (var store in lean.Program.Instructions.OfType<Store>().Where(s => s.Base == BaseRegister.Work))
@@ -389,7 +392,7 @@ public class CifarCompilerTests
         // 52 3x3 convolutions, 13 1x1 shortcuts and 6 x 4 projections, 6 attention blocks (the middle one on 16 pixels, fewer keys than Tn = 32).
         Assert.Equal(52, compiled.Layers.Count(l => l.Operation is "conv 3x3" or "conv 3x3 / 2" or "upsample + conv"));
         Assert.Equal(13 + 24, compiled.Layers.Count(l => l.Operation == "conv 1x1"));
-        Assert.Equal(6, compiled.Layers.Count(l => l.Operation == "attention"));
+        Assert.Equal(6, compiled.Layers.Where(l => l.Operation == "attention").Select(l => l.Name).Distinct().Count());
         // One head over the four groups: each attention's output stays where P x V wrote it for its out projection.
         Assert.All(compiled.Layers.Where(l => l.Name.EndsWith(".to_out.0", StringComparison.Ordinal)), l => Assert.Contains("input in the buffers", l.Tiling, StringComparison.Ordinal));
         // The 16 x 16 attentions (one head, 64 queries a group) read Q and K where their projections left them.

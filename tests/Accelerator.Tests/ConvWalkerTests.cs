@@ -16,7 +16,7 @@ public sealed class ConvWalkerTests
 {
     private static readonly AcceleratorConfig Config = Presets.Small;
 
-    private sealed record Term(long Weight, bool First, bool Last, long Acc, long Out, long Lane, long Block, bool Final, bool Inside, long Address);
+    private sealed record Term(long Weight, bool First, bool Last, long Acc, long Out, long Lane, long Block, bool Final, bool Inside, long Address, long Neighbour);
 
     /// <summary>The terms of <paramref name="c"/> in the walker's order, from the instruction's definition in docs/isa.md.</summary>
     private static List<Term> Golden(Conv c)
@@ -43,8 +43,12 @@ public sealed class ConvWalkerTests
                             {
                                 var gy = (c.Stride2 ? 2 * oy : oy) + ky + c.RowOffset;
                                 var gx = (c.Stride2 ? 2 * ox : ox) + kx + c.ColOffset;
-                                var inside = gy >= 0 && gy < gridRows && gx >= 0 && gx < gridCols;
-                                var (sy, sx) = c.Upsample ? (gy >> 1, gx >> 1) : (gy, gx);
+                                // The walker reads as a group in the middle of its run would: a row outside its own from a neighbour.
+                                var held = gx >= 0 && gx < gridCols ? ConvHalo.Source(c with { HaloGroups = c.HaloGroups == 0 ? 0 : 3 }, 1, gy, gridRows) : null;
+                                var inside = held is not null;
+                                var row = held?.Row ?? gy;
+                                var neighbour = held is { Group: 0 } ? 1 : held is { Group: 2 } ? 2 : 0;
+                                var (sy, sx) = c.Upsample ? (row >> 1, gx >> 1) : (row, gx);
                                 var address = (long)c.InRow + ((long)sy * c.InCols * c.InPixelStride) + ((long)sx * c.InPixelStride) + ci;
                                 var first = ky == 0 && kx == 0 && ci == 0;
                                 var last = ky == k - 1 && kx == k - 1 && ci == c.CinBlocks - 1;
@@ -55,7 +59,7 @@ public sealed class ConvWalkerTests
                                     Mod(c.OutRow + ((long)pixel * c.OutPixelStride) + ((long)block * Config.Tm / Config.Tn), actBits),
                                     Mod((long)block * Config.Tm, ConvWalker.LaneBits(Config)),
                                     Mod(block, Hw.BitsFor(Config.ChannelsPerLane)),
-                                    final, inside, inside ? Mod(address, actBits) : -1));
+                                    final, inside, inside ? Mod(address, actBits) : -1, inside ? neighbour : -1));
                             }
                         }
                     }
@@ -80,6 +84,7 @@ public sealed class ConvWalkerTests
             OutRows = random.Next(1, 5),
             OutCols = random.Next(1, 5),
             RowOffset = kernel3 ? random.Next(-1, 1) : 0,
+            HaloGroups = kernel3 ? random.Next(0, 3) : 0,
             ColOffset = kernel3 ? random.Next(-1, 1) : 0,
             CinBlocks = random.Next(1, 4),
             CoutBlocks = random.Next(1, 4),
@@ -123,7 +128,7 @@ public sealed class ConvWalkerTests
                     var inside = sim.Peek(dut.Inside);
                     Assert.Equal(inside, sim.Peek(dut.ReadValid));
                     var t = dut.Term;
-                    issued.Add(new Term((long)sim.Peek(t.Weight), sim.Peek(t.First), sim.Peek(t.Last), (long)sim.Peek(t.Pixel.Acc), (long)sim.Peek(t.Pixel.Out), (long)sim.Peek(t.Pixel.Lane), (long)sim.Peek(t.Pixel.Block), sim.Peek(t.Final), inside, inside ? (long)sim.Peek(dut.ReadAddress) : -1));
+                    issued.Add(new Term((long)sim.Peek(t.Weight), sim.Peek(t.First), sim.Peek(t.Last), (long)sim.Peek(t.Pixel.Acc), (long)sim.Peek(t.Pixel.Out), (long)sim.Peek(t.Pixel.Lane), (long)sim.Peek(t.Pixel.Block), sim.Peek(t.Final), inside, inside ? (long)sim.Peek(dut.ReadAddress) : -1, inside ? (long)sim.Peek(dut.Neighbour) : -1));
                 }
                 else
                 {

@@ -34,6 +34,18 @@ public sealed class FunctionalSimulatorTests
     }
 
     [Fact]
+    public void A_CONV_reading_its_neighbours_rows_reads_them_in_the_neighbours_buffers()
+    {
+        // Two groups hold one image's rows 0 .. 2 and 3 .. 5 at rows 10 .. 12; output row 0 of each reads grid rows -1 .. 1.
+        var conv = new Conv { GroupMask = 3, InRow = 10, InPixelStride = 1, CinBlocks = 1, InRows = 3, InCols = 1, RowOffset = -1, Kernel3x3 = true, OutRows = 1, OutCols = 1, CoutBlocks = 1, ColOffset = -1 };
+        Assert.Equal([(0, 10, 2), (1, 10, 2)], InstructionFootprint.ConvInputRows(conv, 2));
+        // With HaloGroups, group 1's row -1 is group 0's last row (buffer row 12); group 0's is padding (the image's top).
+        Assert.Equal([(0, 10, 3), (1, 10, 2)], InstructionFootprint.ConvInputRows(conv with { HaloGroups = 2 }, 2));
+        // Two images, a group each: both rows -1 are padding.
+        Assert.Equal([(0, 10, 2), (1, 10, 2)], InstructionFootprint.ConvInputRows(conv with { HaloGroups = 1 }, 2));
+    }
+
+    [Fact]
     public void The_DMA_window_rule_works_in_whole_pages_by_access()
     {
         var windows = new[] { new DmaWindow(0x1000_0000, 0x2000, Read: true, Write: false), new DmaWindow(0x1000_3000, 0x1FFF, Read: true, Write: true) };

@@ -309,13 +309,13 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
             }
             // A padding tap reads this row in every input block.
             var padRow = Enumerable.Repeat(pad, tn).ToArray();
+            // Every row the instruction reads, checked once (a row is read once per output block and tap).
+            foreach (var (group, first, count) in InstructionFootprint.ConvInputRows(v, c.Groups))
+                ReadAct(step, group, first, count, AllLanes);
             for (var g = 0; g < c.Groups; g++)
             {
                 if ((v.GroupMask >> g & 1) == 0)
                     continue;
-                // Every row the instruction reads, checked once (a row is read once per output block and tap).
-                foreach (var (first, count) in InstructionFootprint.ConvInputRows(v))
-                    ReadAct(step, g, first, count, AllLanes);
                 for (var o = 0; o < v.CoutBlocks; o++)
                 {
                     for (var oy = 0; oy < v.OutRows; oy++)
@@ -325,16 +325,16 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                             Array.Clear(sums);
                             for (var tap = 0; tap < taps; tap++)
                             {
-                                var gy = (oy * stride) + (tap / k) + v.RowOffset;
                                 var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                                var outside = gy < 0 || gy >= gridRows || gx < 0 || gx >= gridCols;
-                                if (outside && pad == 0)
+                                var held = gx < 0 || gx >= gridCols ? null : ConvHalo.Source(v, g, (oy * stride) + (tap / k) + v.RowOffset, gridRows);
+                                if (held is null && pad == 0)
                                     continue;
+                                var (from, gy) = held ?? (g, 0);
                                 var pixel = ((gy >> up) * v.InCols) + (gx >> up);
                                 for (var ci = 0; ci < v.CinBlocks; ci++)
                                 {
                                     var w = ((((o * taps) + tap) * v.CinBlocks) + ci) * RowBytes;
-                                    var (source, x) = outside ? (padRow, 0) : (act[g], (v.InRow + (pixel * v.InPixelStride) + ci) * tn);
+                                    var (source, x) = held is null ? (padRow, 0) : (act[from], (v.InRow + (pixel * v.InPixelStride) + ci) * tn);
                                     for (var m = 0; m < tm; m++)
                                     {
                                         var s = 0;

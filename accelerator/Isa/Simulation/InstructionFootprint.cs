@@ -127,14 +127,13 @@ public static class InstructionFootprint
             yield return new(PadValue, 0, 1, false);
         if (v.Exponent != 0)
             yield return new(InputExponents, 0, 1, false);
-        var inputRows = ConvInputRows(v).ToList();
+        foreach (var (group, first, count) in ConvInputRows(v, c.Groups))
+            yield return new(ActivationRows(group), first, count, false);
         var requantizes = v.Output is ConvOutput.Requantize or ConvOutput.AccumulatorAddRequantize;
         for (var g = 0; g < c.Groups; g++)
         {
             if ((v.GroupMask >> g & 1) == 0)
                 continue;
-            foreach (var (first, count) in inputRows)
-                yield return new(ActivationRows(g), first, count, false);
             for (var o = 0; o < v.CoutBlocks; o++)
             {
                 var block = v.CoutBase + o;
@@ -156,8 +155,11 @@ public static class InstructionFootprint
         }
     }
 
-    /// <summary>The activation rows a CONV reads in each of its groups, as runs: every input pixel a tap inside the grid reads, each of its CinBlocks rows.</summary>
-    public static IEnumerable<(int First, int Count)> ConvInputRows(Conv v)
+    /// <summary>
+    /// The activation rows a CONV reads, as runs in each group: every input pixel a tap inside the grid reads, each
+    /// of its CinBlocks rows, in the group that holds it (a neighbour's with <see cref="Conv.HaloGroups"/>).
+    /// </summary>
+    public static IEnumerable<(int Group, int First, int Count)> ConvInputRows(Conv v, int groups)
     {
         var taps = v.Kernel3x3 ? 9 : 1;
         var k = v.Kernel3x3 ? 3 : 1;
@@ -165,21 +167,32 @@ public static class InstructionFootprint
         var up = v.Upsample ? 1 : 0;
         var gridRows = v.InRows << up;
         var gridCols = v.InCols << up;
-        var read = new SortedSet<int>();
-        for (var oy = 0; oy < v.OutRows; oy++)
+        var read = Enumerable.Range(0, groups).Select(_ => new SortedSet<int>()).ToArray();
+        for (var g = 0; g < groups; g++)
         {
-            for (var ox = 0; ox < v.OutCols; ox++)
+            if ((v.GroupMask >> g & 1) == 0)
+                continue;
+            for (var oy = 0; oy < v.OutRows; oy++)
             {
-                for (var tap = 0; tap < taps; tap++)
+                for (var ox = 0; ox < v.OutCols; ox++)
                 {
-                    var gy = (oy * stride) + (tap / k) + v.RowOffset;
-                    var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                    if (gy >= 0 && gy < gridRows && gx >= 0 && gx < gridCols)
-                        read.Add(v.InRow + ((((gy >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
+                    for (var tap = 0; tap < taps; tap++)
+                    {
+                        var gx = (ox * stride) + (tap % k) + v.ColOffset;
+                        if (gx < 0 || gx >= gridCols || ConvHalo.Source(v, g, (oy * stride) + (tap / k) + v.RowOffset, gridRows) is not { } source)
+                            continue;
+                        if (source.Group < 0 || source.Group >= groups)
+                            continue;
+                        read[source.Group].Add(v.InRow + ((((source.Row >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
+                    }
                 }
             }
         }
-        return Runs(read.SelectMany(r => Enumerable.Range(r, v.CinBlocks)));
+        for (var g = 0; g < groups; g++)
+        {
+            foreach (var (first, count) in Runs(read[g].SelectMany(r => Enumerable.Range(r, v.CinBlocks))))
+                yield return (g, first, count);
+        }
     }
 
     private static IEnumerable<(int Src, int Dst, int Block)> Rows(VectorStream s, int dst, int dstStride)
