@@ -421,7 +421,11 @@ public class CifarCompilerTests
         }
         Assert.Contains(compiled.Program.Instructions.OfType<Isa.Add>(), a => a.Statistics && a.StatisticsBase > 0);
         Assert.Contains("every part's first rows first", compiled.Layers.Single(l => l.Name.StartsWith("down_blocks.0.resnets.1.norm1", StringComparison.Ordinal)).Tiling, StringComparison.Ordinal);
-        Assert.Equal(3, Of(compiled.Layers.Single(l => l.Name == "down_blocks.0.resnets.1.conv1")).OfType<Conv>().Count());
+        var conv1 = Of(compiled.Layers.Single(l => l.Name == "down_blocks.0.resnets.1.conv1"));
+        Assert.Equal(3, conv1.OfType<Conv>().Count());
+        // It reads the rows above and below each group's band in the neighbouring groups: it loads no halo rows.
+        Assert.All(conv1.OfType<Conv>(), c => Assert.Equal(4, c.HaloGroups));
+        Assert.Empty(conv1.OfType<Load>());
         // A concatenation's skip tensor, loaded from DDR, is rescaled under the convolution the residual add before it
         // waits for (EarlyVectorWork): the concatenation's first piece, its loads and rescales, lies before the add's ADDs.
         var concat = compiled.Layers.Where(l => l.Name == "up_blocks.3.resnets.1.concat").ToList();
