@@ -83,6 +83,23 @@ public sealed class IsaTests
     }
 
     [Fact]
+    public void The_builder_rejects_neighbour_runs_that_do_not_divide_the_groups_or_leave_a_neighbour_out()
+    {
+        var wide = Presets.SmallWide;
+        var conv = new Conv { GroupMask = 15, InRow = 0, InPixelStride = 1, CinBlocks = 1, InRows = 2, InCols = 4, OutRows = 2, OutCols = 4, CoutBlocks = 1, Kernel3x3 = true, RowOffset = -1, ColOffset = -1 };
+        var e = Assert.Throws<ProgramException>(() => new ProgramBuilder(wide)
+            .Add(new LoadWeights { Rows = 9, Complete = true })
+            .Add(conv with { HaloGroups = 3 })
+            .Add(conv with { GroupMask = 0b0110, HaloGroups = 2 })
+            .Add(conv with { GroupMask = 0b1100, HaloGroups = 2, Release = true })
+            .Add(new Finish())
+            .Build());
+        Assert.Contains(e.Problems, p => p.StartsWith("instruction 1 (CONV): HaloGroups 3 must divide the 4 PE group(s)", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.StartsWith("instruction 2 (CONV): GroupMask 0b110 splits a run of HaloGroups 2 groups", StringComparison.Ordinal));
+        Assert.DoesNotContain(e.Problems, p => p.StartsWith("instruction 3 ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_builder_rejects_a_wait_that_no_instruction_can_satisfy()
     {
         var e = Assert.Throws<ProgramException>(() => new ProgramBuilder(Config)
