@@ -56,61 +56,61 @@ module ConvWalker (
   wire stage_0_Final; // @[ConvWalker.cs:207]
   reg valid_1; // @[ConvWalker.cs:216]
   reg signed [15:0] grid_y; // @[ConvWalker.cs:217]
-  reg signed [14:0] row_offset_above; // @[ConvWalker.cs:223]
-  reg signed [14:0] row_offset_below; // @[ConvWalker.cs:224]
-  reg signed [15:0] grid_y_above; // @[ConvWalker.cs:230]
-  reg signed [15:0] grid_y_below; // @[ConvWalker.cs:231]
-  reg signed [15:0] grid_x; // @[ConvWalker.cs:232]
-  reg [12:0] ci_1; // @[ConvWalker.cs:233]
-  reg [1:0] neighbour_2; // @[ConvWalker.cs:247]
-  reg valid_2; // @[ConvWalker.cs:249]
-  reg inside_2; // @[ConvWalker.cs:250]
-  reg [12:0] y_term; // @[ConvWalker.cs:251]
-  reg [12:0] x_term; // @[ConvWalker.cs:252]
-  reg [12:0] ci_2; // @[ConvWalker.cs:253]
-  reg valid_3; // @[ConvWalker.cs:256]
-  reg inside_3; // @[ConvWalker.cs:257]
-  reg [1:0] neighbour_3; // @[ConvWalker.cs:258]
-  reg [12:0] address_3; // @[ConvWalker.cs:259]
-  reg [6:0] stage_1_Weight; // @[ConvWalker.cs:268]
-  reg stage_1_First; // @[ConvWalker.cs:268]
-  reg stage_1_Last; // @[ConvWalker.cs:268]
-  reg [8:0] stage_1_Pixel_Acc; // @[ConvWalker.cs:268]
-  reg [12:0] stage_1_Pixel_Out; // @[ConvWalker.cs:268]
-  reg [4:0] stage_1_Pixel_Lane; // @[ConvWalker.cs:268]
-  reg [3:0] stage_1_Pixel_Block; // @[ConvWalker.cs:268]
-  reg stage_1_Final; // @[ConvWalker.cs:268]
-  reg [6:0] stage_2_Weight; // @[ConvWalker.cs:268]
-  reg stage_2_First; // @[ConvWalker.cs:268]
-  reg stage_2_Last; // @[ConvWalker.cs:268]
-  reg [8:0] stage_2_Pixel_Acc; // @[ConvWalker.cs:268]
-  reg [12:0] stage_2_Pixel_Out; // @[ConvWalker.cs:268]
-  reg [4:0] stage_2_Pixel_Lane; // @[ConvWalker.cs:268]
-  reg [3:0] stage_2_Pixel_Block; // @[ConvWalker.cs:268]
-  reg stage_2_Final; // @[ConvWalker.cs:268]
-  reg [6:0] stage_3_Weight; // @[ConvWalker.cs:268]
-  reg stage_3_First; // @[ConvWalker.cs:268]
-  reg stage_3_Last; // @[ConvWalker.cs:268]
-  reg [8:0] stage_3_Pixel_Acc; // @[ConvWalker.cs:268]
-  reg [12:0] stage_3_Pixel_Out; // @[ConvWalker.cs:268]
-  reg [4:0] stage_3_Pixel_Lane; // @[ConvWalker.cs:268]
-  reg [3:0] stage_3_Pixel_Block; // @[ConvWalker.cs:268]
-  reg stage_3_Final; // @[ConvWalker.cs:268]
+  reg signed [14:0] row_offset_above; // @[ConvWalker.cs:224]
+  reg signed [14:0] row_offset_below; // @[ConvWalker.cs:225]
+  reg signed [15:0] grid_y_above; // @[ConvWalker.cs:231]
+  reg signed [15:0] grid_y_below; // @[ConvWalker.cs:232]
+  reg signed [15:0] grid_x; // @[ConvWalker.cs:233]
+  reg [12:0] ci_1; // @[ConvWalker.cs:234]
+  reg [1:0] neighbour_2; // @[ConvWalker.cs:246]
+  reg valid_2; // @[ConvWalker.cs:248]
+  reg inside_2; // @[ConvWalker.cs:249]
+  reg [12:0] y_term; // @[ConvWalker.cs:250]
+  reg [12:0] x_term; // @[ConvWalker.cs:251]
+  reg [12:0] ci_2; // @[ConvWalker.cs:252]
+  reg valid_3; // @[ConvWalker.cs:255]
+  reg inside_3; // @[ConvWalker.cs:256]
+  reg [1:0] neighbour_3; // @[ConvWalker.cs:257]
+  reg [12:0] address_3; // @[ConvWalker.cs:258]
+  reg [6:0] stage_1_Weight; // @[ConvWalker.cs:267]
+  reg stage_1_First; // @[ConvWalker.cs:267]
+  reg stage_1_Last; // @[ConvWalker.cs:267]
+  reg [8:0] stage_1_Pixel_Acc; // @[ConvWalker.cs:267]
+  reg [12:0] stage_1_Pixel_Out; // @[ConvWalker.cs:267]
+  reg [4:0] stage_1_Pixel_Lane; // @[ConvWalker.cs:267]
+  reg [3:0] stage_1_Pixel_Block; // @[ConvWalker.cs:267]
+  reg stage_1_Final; // @[ConvWalker.cs:267]
+  reg [6:0] stage_2_Weight; // @[ConvWalker.cs:267]
+  reg stage_2_First; // @[ConvWalker.cs:267]
+  reg stage_2_Last; // @[ConvWalker.cs:267]
+  reg [8:0] stage_2_Pixel_Acc; // @[ConvWalker.cs:267]
+  reg [12:0] stage_2_Pixel_Out; // @[ConvWalker.cs:267]
+  reg [4:0] stage_2_Pixel_Lane; // @[ConvWalker.cs:267]
+  reg [3:0] stage_2_Pixel_Block; // @[ConvWalker.cs:267]
+  reg stage_2_Final; // @[ConvWalker.cs:267]
+  reg [6:0] stage_3_Weight; // @[ConvWalker.cs:267]
+  reg stage_3_First; // @[ConvWalker.cs:267]
+  reg stage_3_Last; // @[ConvWalker.cs:267]
+  reg [8:0] stage_3_Pixel_Acc; // @[ConvWalker.cs:267]
+  reg [12:0] stage_3_Pixel_Out; // @[ConvWalker.cs:267]
+  reg [4:0] stage_3_Pixel_Lane; // @[ConvWalker.cs:267]
+  reg [3:0] stage_3_Pixel_Block; // @[ConvWalker.cs:267]
+  reg stage_3_Final; // @[ConvWalker.cs:267]
 
   // Values read on purpose without using all their bits.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire [255:0] other_fields; // @[ConvWalker.cs:280]
+  wire [255:0] other_fields; // @[ConvWalker.cs:279]
   /* verilator lint_on UNUSEDSIGNAL */
 
   // Temporaries for part-selects and signed operators; some of their bits are unused on purpose.
   /* verilator lint_off UNUSEDSIGNAL */
-  wire ci_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  wire [1:0] Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  wire kx_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  wire ky_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  wire ox_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  wire oy_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  wire co_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  wire ci_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  wire [1:0] Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  wire kx_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  wire ky_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  wire ox_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  wire oy_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  wire co_eq; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
   wire [27:0] Instruction_mul; // @[ConvWalker.cs:107]
   wire [19:0] Instruction_mul_1; // @[ConvWalker.cs:108]
   wire oy_not; // @[ConvWalker.cs:158, ConvWalker.cs:188, ConvWalker.cs:190]
@@ -122,33 +122,33 @@ module ConvWalker (
   wire [6:0] weight_base_add; // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
   wire [8:0] acc_pixel_add; // @[ConvWalker.cs:165, ConvWalker.cs:183, ConvWalker.cs:194]
   wire [12:0] out_pixel_add; // @[ConvWalker.cs:167, ConvWalker.cs:184, ConvWalker.cs:196]
-  wire valid_3_and; // @[ConvWalker.cs:264]
+  wire valid_3_and; // @[ConvWalker.cs:263]
   wire [15:0] Instruction_add; // @[ConvWalker.cs:212]
   wire [21:0] Instruction_mul_2; // @[ConvWalker.cs:212]
   wire ci_and; // @[ConvWalker.cs:215]
   wire [13:0] Instruction_ext; // @[ConvWalker.cs:217]
   wire [2:0] ky_ext; // @[ConvWalker.cs:217]
   wire signed [14:0] Instruction_add_1; // @[ConvWalker.cs:217]
-  wire [13:0] Instruction_ext_1; // @[ConvWalker.cs:227]
-  wire [13:0] Instruction_ext_2; // @[ConvWalker.cs:232]
-  wire [2:0] kx_ext; // @[ConvWalker.cs:232]
-  wire signed [14:0] Instruction_add_2; // @[ConvWalker.cs:232]
-  wire Instruction_ne; // @[ConvWalker.cs:247]
-  wire Instruction_and; // @[ConvWalker.cs:247]
-  wire Instruction_and_1; // @[ConvWalker.cs:247]
-  wire [13:0] Instruction_ext_3; // @[ConvWalker.cs:250]
-  wire [15:0] Instruction_mux_1; // @[ConvWalker.cs:251]
-  wire [35:0] Instruction_mul_3; // @[ConvWalker.cs:251]
-  wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:252]
+  wire [13:0] Instruction_ext_1; // @[ConvWalker.cs:228]
+  wire [13:0] Instruction_ext_2; // @[ConvWalker.cs:233]
+  wire [2:0] kx_ext; // @[ConvWalker.cs:233]
+  wire signed [14:0] Instruction_add_2; // @[ConvWalker.cs:233]
+  wire Instruction_ne; // @[ConvWalker.cs:246]
+  wire Instruction_and; // @[ConvWalker.cs:246]
+  wire Instruction_and_1; // @[ConvWalker.cs:246]
+  wire [13:0] Instruction_ext_3; // @[ConvWalker.cs:249]
+  wire [15:0] Instruction_mux_1; // @[ConvWalker.cs:250]
+  wire [35:0] Instruction_mul_3; // @[ConvWalker.cs:250]
+  wire [27:0] Instruction_mul_4; // @[ConvWalker.cs:251]
   /* verilator lint_on UNUSEDSIGNAL */
 
-  assign ci_eq = ci == ci_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  assign Instruction_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  assign kx_eq = kx == Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  assign ky_eq = ky == Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  assign ox_eq = ox == ox_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  assign oy_eq = oy == oy_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
-  assign co_eq = co == co_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  assign ci_eq = ci == ci_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  assign Instruction_mux = Instruction[103] ? 2'd2 : 2'd0; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  assign kx_eq = kx == Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  assign ky_eq = ky == Instruction_mux; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  assign ox_eq = ox == ox_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  assign oy_eq = oy == oy_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
+  assign co_eq = co == co_last; // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
   assign Instruction_mul = $unsigned(Instruction[95:84]) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:107]
   assign Instruction_mul_1 = $unsigned((Instruction[103] ? 4'd9 : 4'd1)) * $unsigned(Instruction[71:56]); // @[ConvWalker.cs:108]
   assign oy_not = ~oy_eq; // @[ConvWalker.cs:158, ConvWalker.cs:188, ConvWalker.cs:190]
@@ -160,39 +160,39 @@ module ConvWalker (
   assign weight_base_add = weight_base + block_rows; // @[ConvWalker.cs:163, ConvWalker.cs:171, ConvWalker.cs:182, ConvWalker.cs:193]
   assign acc_pixel_add = acc_pixel + Instruction[137:129]; // @[ConvWalker.cs:165, ConvWalker.cs:183, ConvWalker.cs:194]
   assign out_pixel_add = out_pixel + Instruction[191:179]; // @[ConvWalker.cs:167, ConvWalker.cs:184, ConvWalker.cs:196]
-  assign valid_3_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:264]
+  assign valid_3_and = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:263]
   assign Instruction_add = Instruction[160:145] + co; // @[ConvWalker.cs:212]
   assign Instruction_mul_2 = $unsigned(Instruction_add) * 6'd32; // @[ConvWalker.cs:212]
   assign ci_and = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:215]
   assign Instruction_ext = {1'd0, (Instruction[104] ? {oy, 1'b0} : {1'd0, oy})}; // @[ConvWalker.cs:217]
   assign ky_ext = {1'd0, ky}; // @[ConvWalker.cs:217]
   assign Instruction_add_1 = {{1{Instruction_ext[13]}}, Instruction_ext} + {{12{ky_ext[2]}}, ky_ext}; // @[ConvWalker.cs:217]
-  assign Instruction_ext_1 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:227]
-  assign Instruction_ext_2 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:232]
-  assign kx_ext = {1'd0, kx}; // @[ConvWalker.cs:232]
-  assign Instruction_add_2 = {{1{Instruction_ext_2[13]}}, Instruction_ext_2} + {{12{kx_ext[2]}}, kx_ext}; // @[ConvWalker.cs:232]
-  assign Instruction_ne = Instruction[219:216] != 4'd0; // @[ConvWalker.cs:247]
-  assign Instruction_and = (Instruction_ne & ($signed(grid_y_above) >= $signed(16'd0))) & ($signed(grid_y_above) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1})); // @[ConvWalker.cs:247]
-  assign Instruction_and_1 = (Instruction_ne & ($signed(grid_y_below) >= $signed(16'd0))) & ($signed(grid_y_below) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1})); // @[ConvWalker.cs:247]
-  assign Instruction_ext_3 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:250]
-  assign Instruction_mux_1 = Instruction_and ? grid_y_above : (Instruction_and_1 ? grid_y_below : grid_y); // @[ConvWalker.cs:251]
-  assign Instruction_mul_3 = $unsigned((Instruction[96] ? Instruction_mux_1[12:1] : (Instruction_and ? grid_y_above[11:0] : (Instruction_and_1 ? grid_y_below[11:0] : grid_y[11:0])))) * row_stride; // @[ConvWalker.cs:251]
-  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:252]
-  assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:260]
-  assign ReadAddress = address_3; // @[ConvWalker.cs:261]
-  assign Inside = inside_3; // @[ConvWalker.cs:262]
-  assign Neighbour = neighbour_3; // @[ConvWalker.cs:258]
-  assign Issue = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:265]
-  assign Term_Weight = stage_3_Weight; // @[ConvWalker.cs:269]
-  assign Term_First = stage_3_First; // @[ConvWalker.cs:269]
-  assign Term_Last = stage_3_Last; // @[ConvWalker.cs:269]
-  assign Term_Pixel_Acc = stage_3_Pixel_Acc; // @[ConvWalker.cs:269]
-  assign Term_Pixel_Out = stage_3_Pixel_Out; // @[ConvWalker.cs:269]
-  assign Term_Pixel_Lane = stage_3_Pixel_Lane; // @[ConvWalker.cs:269]
-  assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:269]
-  assign Term_Final = stage_3_Final; // @[ConvWalker.cs:269]
-  assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:273]
-  assign advance = (~valid_3) | valid_3_and; // @[ConvWalker.cs:264]
+  assign Instruction_ext_1 = {1'd0, (Instruction[96] ? {Instruction[83:72], 1'b0} : {1'd0, Instruction[83:72]})}; // @[ConvWalker.cs:228]
+  assign Instruction_ext_2 = {1'd0, (Instruction[104] ? {ox, 1'b0} : {1'd0, ox})}; // @[ConvWalker.cs:233]
+  assign kx_ext = {1'd0, kx}; // @[ConvWalker.cs:233]
+  assign Instruction_add_2 = {{1{Instruction_ext_2[13]}}, Instruction_ext_2} + {{12{kx_ext[2]}}, kx_ext}; // @[ConvWalker.cs:233]
+  assign Instruction_ne = Instruction[219:216] != 4'd0; // @[ConvWalker.cs:246]
+  assign Instruction_and = (Instruction_ne & ($signed(grid_y_above) >= $signed(16'd0))) & ($signed(grid_y_above) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1})); // @[ConvWalker.cs:246]
+  assign Instruction_and_1 = (Instruction_ne & ($signed(grid_y_below) >= $signed(16'd0))) & ($signed(grid_y_below) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1})); // @[ConvWalker.cs:246]
+  assign Instruction_ext_3 = {1'd0, (Instruction[96] ? {Instruction[95:84], 1'b0} : {1'd0, Instruction[95:84]})}; // @[ConvWalker.cs:249]
+  assign Instruction_mux_1 = Instruction_and ? grid_y_above : (Instruction_and_1 ? grid_y_below : grid_y); // @[ConvWalker.cs:250]
+  assign Instruction_mul_3 = $unsigned((Instruction[96] ? Instruction_mux_1[12:1] : (Instruction_and ? grid_y_above[11:0] : (Instruction_and_1 ? grid_y_below[11:0] : grid_y[11:0])))) * row_stride; // @[ConvWalker.cs:250]
+  assign Instruction_mul_4 = $unsigned((Instruction[96] ? grid_x[12:1] : grid_x[11:0])) * $unsigned(Instruction[55:40]); // @[ConvWalker.cs:251]
+  assign ReadValid = valid_3 & inside_3; // @[ConvWalker.cs:259]
+  assign ReadAddress = address_3; // @[ConvWalker.cs:260]
+  assign Inside = inside_3; // @[ConvWalker.cs:261]
+  assign Neighbour = neighbour_3; // @[ConvWalker.cs:257]
+  assign Issue = valid_3 & ((~inside_3) | ReadGranted); // @[ConvWalker.cs:264]
+  assign Term_Weight = stage_3_Weight; // @[ConvWalker.cs:268]
+  assign Term_First = stage_3_First; // @[ConvWalker.cs:268]
+  assign Term_Last = stage_3_Last; // @[ConvWalker.cs:268]
+  assign Term_Pixel_Acc = stage_3_Pixel_Acc; // @[ConvWalker.cs:268]
+  assign Term_Pixel_Out = stage_3_Pixel_Out; // @[ConvWalker.cs:268]
+  assign Term_Pixel_Lane = stage_3_Pixel_Lane; // @[ConvWalker.cs:268]
+  assign Term_Pixel_Block = stage_3_Pixel_Block; // @[ConvWalker.cs:268]
+  assign Term_Final = stage_3_Final; // @[ConvWalker.cs:268]
+  assign WaitingForWeights = (setup == 2'd1) & (~WeightValid); // @[ConvWalker.cs:272]
+  assign advance = (~valid_3) | valid_3_and; // @[ConvWalker.cs:263]
   assign stage_0_Weight = weight_row; // @[ConvWalker.cs:208]
   assign stage_0_First = ((ky == 2'd0) & (kx == 2'd0)) & (ci == 16'd0); // @[ConvWalker.cs:209]
   assign stage_0_Last = (ci_eq & kx_eq) & ky_eq; // @[ConvWalker.cs:210]
@@ -201,9 +201,9 @@ module ConvWalker (
   assign stage_0_Pixel_Lane = Instruction_mul_2[4:0]; // @[ConvWalker.cs:213]
   assign stage_0_Pixel_Block = Instruction[148:145] + co[3:0]; // @[ConvWalker.cs:214]
   assign stage_0_Final = (((walking & ci_and) & ox_eq) & oy_eq) & co_eq; // @[ConvWalker.cs:215]
-  assign other_fields = Instruction; // @[ConvWalker.cs:280]
+  assign other_fields = Instruction; // @[ConvWalker.cs:279]
 
-  always @(posedge clk) begin // @[ConvWalker.cs:104, ConvWalker.cs:272, ConvWalker.cs:278]
+  always @(posedge clk) begin // @[ConvWalker.cs:104, ConvWalker.cs:271, ConvWalker.cs:277]
     if (rst)
       setup <= 2'd0;
     else
@@ -217,7 +217,7 @@ module ConvWalker (
         setup <= setup - 2'd1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:277]
+  always @(posedge clk) begin // @[ConvWalker.cs:156, ConvWalker.cs:197, ConvWalker.cs:276]
     if (rst)
       walking <= 1'b0;
     else
@@ -391,206 +391,206 @@ module ConvWalker (
       grid_y <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{13{Instruction[99]}}, Instruction[99:97]};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:227]
+  always @(posedge clk) begin // @[ConvWalker.cs:228]
     if (setup == 2'd2)
       row_offset_above <= {{12{Instruction[99]}}, Instruction[99:97]} + {{1{Instruction_ext_1[13]}}, Instruction_ext_1};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:228]
+  always @(posedge clk) begin // @[ConvWalker.cs:229]
     if (setup == 2'd2)
       row_offset_below <= {{12{Instruction[99]}}, Instruction[99:97]} - {{1{Instruction_ext_1[13]}}, Instruction_ext_1};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:230]
+  always @(posedge clk) begin // @[ConvWalker.cs:231]
     if (advance)
       grid_y_above <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{1{row_offset_above[14]}}, row_offset_above};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:231]
+  always @(posedge clk) begin // @[ConvWalker.cs:232]
     if (advance)
       grid_y_below <= {{1{Instruction_add_1[14]}}, Instruction_add_1} + {{1{row_offset_below[14]}}, row_offset_below};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:232]
+  always @(posedge clk) begin // @[ConvWalker.cs:233]
     if (advance)
       grid_x <= {{1{Instruction_add_2[14]}}, Instruction_add_2} + {{13{Instruction[102]}}, Instruction[102:100]};
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:233]
+  always @(posedge clk) begin // @[ConvWalker.cs:234]
     if (advance)
       ci_1 <= ci[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:247]
+  always @(posedge clk) begin // @[ConvWalker.cs:246]
     if (advance)
       neighbour_2 <= Instruction_and ? 2'd1 : (Instruction_and_1 ? 2'd2 : 2'd0);
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:249]
+  always @(posedge clk) begin // @[ConvWalker.cs:248]
     if (rst)
       valid_2 <= 1'b0;
     else if (advance)
       valid_2 <= valid_1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:250]
+  always @(posedge clk) begin // @[ConvWalker.cs:249]
     if (advance)
       inside_2 <= ((((($signed(grid_y) >= $signed(16'd0)) & ($signed(grid_y) < $signed({{2{Instruction_ext_1[13]}}, Instruction_ext_1}))) | Instruction_and) | Instruction_and_1) & ($signed(grid_x) >= $signed(16'd0))) & ($signed(grid_x) < $signed({{2{Instruction_ext_3[13]}}, Instruction_ext_3}));
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:251]
+  always @(posedge clk) begin // @[ConvWalker.cs:250]
     if (advance)
       y_term <= Instruction_mul_3[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:252]
+  always @(posedge clk) begin // @[ConvWalker.cs:251]
     if (advance)
       x_term <= Instruction_mul_4[12:0];
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:253]
+  always @(posedge clk) begin // @[ConvWalker.cs:252]
     if (advance)
       ci_2 <= ci_1;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:256]
+  always @(posedge clk) begin // @[ConvWalker.cs:255]
     if (rst)
       valid_3 <= 1'b0;
     else if (advance)
       valid_3 <= valid_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:257]
+  always @(posedge clk) begin // @[ConvWalker.cs:256]
     if (advance)
       inside_3 <= inside_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:258]
+  always @(posedge clk) begin // @[ConvWalker.cs:257]
     if (advance)
       neighbour_3 <= neighbour_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:259]
+  always @(posedge clk) begin // @[ConvWalker.cs:258]
     if (advance)
       address_3 <= ((Instruction[36:24] + y_term) + x_term) + ci_2;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Weight <= stage_0_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_First <= stage_0_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Last <= stage_0_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Pixel_Acc <= stage_0_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Pixel_Out <= stage_0_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Pixel_Lane <= stage_0_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Pixel_Block <= stage_0_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_1_Final <= stage_0_Final;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Weight <= stage_1_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_First <= stage_1_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Last <= stage_1_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Pixel_Acc <= stage_1_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Pixel_Out <= stage_1_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Pixel_Lane <= stage_1_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Pixel_Block <= stage_1_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_2_Final <= stage_1_Final;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Weight <= stage_2_Weight;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_First <= stage_2_First;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Last <= stage_2_Last;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Pixel_Acc <= stage_2_Pixel_Acc;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Pixel_Out <= stage_2_Pixel_Out;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Pixel_Lane <= stage_2_Pixel_Lane;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Pixel_Block <= stage_2_Pixel_Block;
   end
 
-  always @(posedge clk) begin // @[ConvWalker.cs:268]
+  always @(posedge clk) begin // @[ConvWalker.cs:267]
     if (advance)
       stage_3_Final <= stage_2_Final;
   end

@@ -9,9 +9,10 @@ public static class ConvHalo
 {
     /// <summary>
     /// The group and grid row that <paramref name="group"/>'s grid row <paramref name="gridRow"/> reads
-    /// (of <paramref name="gridRows"/> held), or null for a padding row.
+    /// (of <paramref name="gridRows"/> held), or null for a padding row; the first of the machine's
+    /// <paramref name="groups"/> has padding above and the last below whatever the runs, as the PE feed has.
     /// </summary>
-    public static (int Group, int Row)? Source(Conv v, int group, int gridRow, int gridRows)
+    public static (int Group, int Row)? Source(Conv v, int group, int groups, int gridRow, int gridRows)
     {
         if (gridRow >= 0 && gridRow < gridRows)
             return (group, gridRow);
@@ -19,7 +20,7 @@ public static class ConvHalo
             return null;
         var place = group % v.HaloGroups;
         if (gridRow < 0)
-            return place == 0 || gridRow + gridRows < 0 ? null : (group - 1, gridRow + gridRows);
-        return place == v.HaloGroups - 1 || gridRow - gridRows >= gridRows ? null : (group + 1, gridRow - gridRows);
+            return place == 0 || group == 0 || gridRow + gridRows < 0 ? null : (group - 1, gridRow + gridRows);
+        return place == v.HaloGroups - 1 || group == groups - 1 || gridRow - gridRows >= gridRows ? null : (group + 1, gridRow - gridRows);
     }
 }

@@ -158,9 +158,16 @@ public static class ProgramValidation
                 if (v.InPixelStride > 0 && v.CinBlocks > v.InPixelStride)
                     problems.Add($"CinBlocks {v.CinBlocks} exceeds InPixelStride {v.InPixelStride}: a pixel's blocks would overlap the next pixel");
                 if (v.HaloGroups != 0 && (v.HaloGroups > c.Groups || c.Groups % v.HaloGroups != 0))
+                {
                     problems.Add($"HaloGroups {v.HaloGroups} must divide the {c.Groups} PE group(s) (0: padding above and below)");
-                else if (v.HaloGroups != 0 && Enumerable.Range(0, c.Groups / v.HaloGroups).Select(r => v.GroupMask >> (r * v.HaloGroups) & ((1 << v.HaloGroups) - 1)).Any(run => run != 0 && run != (1 << v.HaloGroups) - 1))
-                    problems.Add($"GroupMask 0b{Convert.ToString(v.GroupMask, 2)} splits a run of HaloGroups {v.HaloGroups} groups: a group would read a neighbour that does not compute");
+                }
+                else if (v.HaloGroups != 0)
+                {
+                    var whole = (1 << v.HaloGroups) - 1;
+                    var runs = Enumerable.Range(0, c.Groups / v.HaloGroups).Select(r => (v.GroupMask >> (r * v.HaloGroups)) & whole);
+                    if (runs.Any(run => run != 0 && run != whole))
+                        problems.Add($"GroupMask 0b{Convert.ToString(v.GroupMask, 2)} splits a run of HaloGroups {v.HaloGroups} groups: a group would read a neighbour that does not compute");
+                }
                 if (problems.Any(p => p is not null))
                     break;
                 var taps = v.Kernel3x3 ? 9 : 1;

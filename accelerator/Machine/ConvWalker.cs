@@ -217,9 +217,10 @@ public sealed class ConvWalker : Module
         var gy = RegNext(Grid(oy, ky, v.Signed(f => f.RowOffset)), enable: advance, name: "grid_y");
         // The same row in the group above's and below's grid (HaloGroups): offsets moved by the grid's rows at the
         // setup, so the three rows come out of equal adders side by side.
-        var heldGridRows = Mux(upsample, v[f => f.InRows] << 1, v[f => f.InRows].ZeroExtend(FieldOf<Conv>.Bits(c => c.InRows) + 1)).ToSInt();
-        var aboveOffset = v.Signed(f => f.RowOffset) + heldGridRows;
-        var belowOffset = v.Signed(f => f.RowOffset) - heldGridRows;
+        var inRowBits = FieldOf<Conv>.Bits(c => c.InRows);
+        var gridRows = Mux(upsample, v[f => f.InRows] << 1, v[f => f.InRows].ZeroExtend(inRowBits + 1)).ToSInt();
+        var aboveOffset = v.Signed(f => f.RowOffset) + gridRows;
+        var belowOffset = v.Signed(f => f.RowOffset) - gridRows;
         var offsetAbove = Reg(SInt(aboveOffset.Width), name: "row_offset_above");
         var offsetBelow = Reg(SInt(belowOffset.Width), name: "row_offset_below");
         When(setup == 2, () =>
@@ -233,9 +234,7 @@ public sealed class ConvWalker : Module
         var ci1 = RegNext(ci.Resize(actBits), enable: advance, name: "ci_1");
 
         // ---- stage 2: inside the grid?, the two products ----
-        var inRowBits = FieldOf<Conv>.Bits(c => c.InRows);
         var inColumnBits = FieldOf<Conv>.Bits(c => c.InCols);
-        var gridRows = Mux(upsample, v[f => f.InRows] << 1, v[f => f.InRows].ZeroExtend(inRowBits + 1)).ToSInt();
         var gridCols = Mux(upsample, v[f => f.InCols] << 1, v[f => f.InCols].ZeroExtend(inColumnBits + 1)).ToSInt();
         var halo = v[f => f.HaloGroups] != 0;
         var rowHeld = (gy >= 0) & (gy < gridRows);
@@ -244,7 +243,7 @@ public sealed class ConvWalker : Module
         var inside = (rowHeld | fromAbove | fromBelow) & (gx >= 0) & (gx < gridCols);
         var heldY = Mux(fromAbove, gyAbove.AsUInt(), Mux(fromBelow, gyBelow.AsUInt(), gy.AsUInt()));
         var sourceY = Mux(upsample, heldY >> 1, heldY).Resize(inRowBits);
-        var neighbour2 = RegNext(Mux(fromAbove, Lit(1, 2), Mux(fromBelow, Lit(2, 2), Lit(0, 2))), enable: advance, name: "neighbour_2");
+        var neighbour2 = RegNext(Mux(fromAbove, Lit(FromAbove, 2), Mux(fromBelow, Lit(FromBelow, 2), Lit(FromOwn, 2))), enable: advance, name: "neighbour_2");
         var sourceX = Mux(upsample, gx.AsUInt() >> 1, gx.AsUInt()).Resize(inColumnBits);
         var valid2 = RegNext(valid1, reset: 0, enable: advance, name: "valid_2");
         var inside2 = RegNext(inside, enable: advance, name: "inside_2");
@@ -283,6 +282,9 @@ public sealed class ConvWalker : Module
     /// <summary>START to the first term entering the walker: the setup counter's two cycles (the instruction's products), then the weight check.</summary>
     public const int SetupCycles = 3;
 
+    /// <summary><see cref="Neighbour"/>: the term reads its own group's row, the group above's or the group below's.</summary>
+    public const int FromOwn = 0, FromAbove = 1, FromBelow = 2;
+
     /// <summary>The walker's address stages (grid, products, sum): the last term issues this long after it was counted.</summary>
     public const int AddressStages = 3;
 
@@ -312,7 +314,7 @@ public sealed class ConvWalker : Module
     /// <summary>The term at the last stage is inside the grid (else it is padding).</summary>
     public Bool Inside { get; }
 
-    /// <summary>Whose grid row the term at the last stage reads (<see cref="Conv.HaloGroups"/>): 0 its group's, 1 the group above's, 2 the group below's.</summary>
+    /// <summary>Whose grid row the term at the last stage reads (<see cref="Conv.HaloGroups"/>): <see cref="FromOwn"/>, <see cref="FromAbove"/> or <see cref="FromBelow"/>.</summary>
     public UInt Neighbour { get; }
 
     /// <summary>The term at the last stage issues this cycle.</summary>

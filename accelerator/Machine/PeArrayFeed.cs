@@ -55,14 +55,14 @@ public sealed class PeArrayFeed : Module
         Clear.Assign(RegNext(First, name: "term_first"));
         var outside = RegNext(!Inside, name: "term_outside");
         var neighbour = RegNext(Neighbour, name: "term_neighbour");
-        var (above, below) = (neighbour == 1, neighbour == 2);
+        var (above, below) = (neighbour == ConvWalker.FromAbove, neighbour == ConvWalker.FromBelow);
+        // The run lengths a program may name (ProgramValidation: HaloGroups divides the groups).
+        var runLengths = Enumerable.Range(1, groups).Where(h => groups % h == 0).ToList();
         for (var g = 0; g < groups; g++)
         {
             // A run of HaloGroups groups holds one image: its first group has padding above, its last below.
-            var group = g;
-            var divisors = Enumerable.Range(1, groups).Where(h => groups % h == 0).ToList();
-            var runFirst = divisors.Where(h => group % h == 0).Aggregate(!Hw.True, (any, h) => any | (HaloGroups == h));
-            var runLast = divisors.Where(h => group % h == h - 1).Aggregate(!Hw.True, (any, h) => any | (HaloGroups == h));
+            var runFirst = runLengths.Where(h => g % h == 0).Aggregate(!Hw.True, (any, h) => any | (HaloGroups == h));
+            var runLast = runLengths.Where(h => g % h == h - 1).Aggregate(!Hw.True, (any, h) => any | (HaloGroups == h));
             var padded = outside | (above & (g == 0 ? Hw.True : runFirst)) | (below & (g == groups - 1 ? Hw.True : runLast));
             for (var n = 0; n < tn; n++)
             {
@@ -93,7 +93,7 @@ public sealed class PeArrayFeed : Module
     /// <summary>It lies inside the input grid (outside: a padding term, nothing read).</summary>
     public Bool Inside { get; }
 
-    /// <summary>Whose row the term reads (<see cref="ConvWalker.Neighbour"/>): 0 each group its own, 1 the group above's, 2 the group below's.</summary>
+    /// <summary>Whose row the term reads (<see cref="ConvWalker.Neighbour"/>): each group its own, the group above's or the group below's.</summary>
     public UInt Neighbour { get; }
 
     /// <summary>The CONV's <see cref="Conv.HaloGroups"/>: where a run of groups, one image, starts and ends.</summary>

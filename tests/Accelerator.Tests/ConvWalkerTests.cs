@@ -44,10 +44,10 @@ public sealed class ConvWalkerTests
                                 var gy = (c.Stride2 ? 2 * oy : oy) + ky + c.RowOffset;
                                 var gx = (c.Stride2 ? 2 * ox : ox) + kx + c.ColOffset;
                                 // The walker reads as a group in the middle of its run would: a row outside its own from a neighbour.
-                                var held = gx >= 0 && gx < gridCols ? ConvHalo.Source(c with { HaloGroups = c.HaloGroups == 0 ? 0 : 3 }, 1, gy, gridRows) : null;
+                                var held = gx >= 0 && gx < gridCols ? ConvHalo.Source(c with { HaloGroups = c.HaloGroups == 0 ? 0 : 3 }, 1, 3, gy, gridRows) : null;
                                 var inside = held is not null;
                                 var row = held?.Row ?? gy;
-                                var neighbour = held is { Group: 0 } ? 1 : held is { Group: 2 } ? 2 : 0;
+                                var neighbour = held is { Group: 0 } ? ConvWalker.FromAbove : held is { Group: 2 } ? ConvWalker.FromBelow : ConvWalker.FromOwn;
                                 var (sy, sx) = c.Upsample ? (row >> 1, gx >> 1) : (row, gx);
                                 var address = (long)c.InRow + ((long)sy * c.InCols * c.InPixelStride) + ((long)sx * c.InPixelStride) + ci;
                                 var first = ky == 0 && kx == 0 && ci == 0;

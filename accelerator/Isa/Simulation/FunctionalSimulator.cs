@@ -326,7 +326,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                             for (var tap = 0; tap < taps; tap++)
                             {
                                 var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                                var held = gx < 0 || gx >= gridCols ? null : ConvHalo.Source(v, g, (oy * stride) + (tap / k) + v.RowOffset, gridRows);
+                                var held = gx < 0 || gx >= gridCols ? null : ConvHalo.Source(v, g, c.Groups, (oy * stride) + (tap / k) + v.RowOffset, gridRows);
                                 if (held is null && pad == 0)
                                     continue;
                                 var (from, gy) = held ?? (g, 0);

@@ -179,9 +179,7 @@ public static class InstructionFootprint
                     for (var tap = 0; tap < taps; tap++)
                     {
                         var gx = (ox * stride) + (tap % k) + v.ColOffset;
-                        if (gx < 0 || gx >= gridCols || ConvHalo.Source(v, g, (oy * stride) + (tap / k) + v.RowOffset, gridRows) is not { } source)
-                            continue;
-                        if (source.Group < 0 || source.Group >= groups)
+                        if (gx < 0 || gx >= gridCols || ConvHalo.Source(v, g, groups, (oy * stride) + (tap / k) + v.RowOffset, gridRows) is not { } source)
                             continue;
                         read[source.Group].Add(v.InRow + ((((source.Row >> up) * v.InCols) + (gx >> up)) * v.InPixelStride));
                     }
