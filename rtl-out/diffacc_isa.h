@@ -285,7 +285,7 @@
 #define DIFFACC_ACTIVATE_SLOT_OFFSET 115
 #define DIFFACC_ACTIVATE_SLOT_BITS 4
 
-/* ADD (VECTOR): residual add sat8(rshift(a Ma + b Mb, k)), or rescale with b = 0 (concatenation) */
+/* ADD (VECTOR): residual add sat8(rshift(a Ma + b Mb, k)), or rescale with b = 0 (concatenation); optionally an activation table after */
 #define DIFFACC_OP_ADD 8
 #define DIFFACC_ADD_GROUP_OFFSET 16
 #define DIFFACC_ADD_GROUP_BITS 3
@@ -313,6 +313,10 @@
 #define DIFFACC_ADD_STATISTICS_BASE_BITS 16
 #define DIFFACC_ADD_STATISTICS_CLEAR_OFFSET 153
 #define DIFFACC_ADD_STATISTICS_CLEAR_BITS 1
+#define DIFFACC_ADD_APPLY_TABLE_OFFSET 154
+#define DIFFACC_ADD_APPLY_TABLE_BITS 1
+#define DIFFACC_ADD_SLOT_OFFSET 155
+#define DIFFACC_ADD_SLOT_BITS 4
 
 /* GN_STATS (VECTOR): GroupNorm statistics: per channel, add x and x squared of the streamed values */
 #define DIFFACC_OP_GN_STATS 9

@@ -57,3 +57,12 @@ public sealed record NormalizedValue(string Name, DdrTensor Source) : LoweredVal
 {
     public override string Point => Name;
 }
+
+/// <summary>
+/// A residual add not yet lowered: a concatenation after it is its only reader, as the first part, and writes the
+/// sums into that part's channel blocks in the same pass, through a table that rescales them (no pass of their own).
+/// </summary>
+public sealed record PendingAddValue(string Name, DdrTensor A, DdrTensor B) : LoweredValue
+{
+    public override string Point => Name;
+}

@@ -73,6 +73,30 @@ internal static class ElementwiseLowering
     }
 
     public static DdrTensor Concat(LoweringContext ctx, string point, DdrTensor a, DdrTensor b)
+        => Concat(ctx, point, a, b, sum: null) ?? throw new InvalidOperationException("a concatenation of stored parts is always lowered");
+
+    /// <summary>
+    /// The concatenation of a pending residual add's sums (<paramref name="sum"/>) and <paramref name="b"/>, the ADD
+    /// writing its sums straight into the first part's channel blocks through a table that rescales them to the
+    /// concatenation's scale: one pass where the sum and its rescale took two. Null, with nothing emitted, when the
+    /// add's operands are not both in the buffers part for part or the concatenation has no room to stay there.
+    /// </summary>
+    public static DdrTensor? ConcatOfSum(LoweringContext ctx, string point, PendingAddValue sum, DdrTensor b)
+    {
+        var (x, y) = (sum.A, sum.B);
+        if (x.Channels != y.Channels || x.Pixels != y.Pixels || !x.ChannelMap.SequenceEqual(y.ChannelMap) || ctx.SplitBlocks(x.Point) is not null || ctx.SplitBlocks(y.Point) is not null)
+            return null;
+        var (heldX, heldY) = (ctx.ResidentCopy(x), ctx.ResidentCopy(y));
+        if (heldX is null || heldY is null || !heldX.SameParts(heldY) || (ctx.ResidentCopy(b) is { } heldB && !heldB.SameParts(heldX)))
+            return null;
+        var a = ctx.NewTensor(sum.Name, x.Channels, x.Height, x.Width, x.Blocks, x.ChannelMap);
+        return Concat(ctx, point, a, b, new SumOperands(sum.Name, x, y, heldX, heldY));
+    }
+
+    /// <summary>The operands of the residual add that writes a concatenation's first part, both in the buffers, part for part.</summary>
+    private sealed record SumOperands(string Point, DdrTensor X, DdrTensor Y, ResidentTensor HeldX, ResidentTensor HeldY);
+
+    private static DdrTensor? Concat(LoweringContext ctx, string point, DdrTensor a, DdrTensor b, SumOperands? sum)
     {
         if (a.Height != b.Height || a.Width != b.Width)
             throw new CompileException(point, $"the parts {a.Height}x{a.Width} and {b.Height}x{b.Width} differ in size");
@@ -80,6 +104,11 @@ internal static class ElementwiseLowering
         var output = ctx.NewTensor(point, a.Channels + b.Channels, a.Height, a.Width, a.Blocks + b.Blocks, map);
         if (output.PixelBytes > ctx.Config.MaxChannels)
             throw new CompileException(point, $"{output.Channels} channels ({output.PixelBytes} with padding) exceed MaxChannels {ctx.Config.MaxChannels} of preset {ctx.Config.Name}");
+        var blocks = output.Blocks;
+        var parts = sum is null ? InPlaceParts(ctx, a, b) : (sum.HeldX, ctx.ResidentCopy(b) is null ? 1 : 2);
+        var place = parts?.Held.PlaceBeside(a.Width * blocks, ctx.Config.ActivationRows, ctx.LastLayerRows(), ctx.HeldRows(), busier: ctx.LastLayerRows(2));
+        if (sum is not null && place is null)
+            return null;
         ctx.Begin(point, "concat + rescale");
         // With split scales each part goes to its own power-of-two step of the concatenation's scale.
         if (ctx.Model.Quantization.Concat == ConcatScales.Split)
@@ -87,31 +116,51 @@ internal static class ElementwiseLowering
         var slot = ctx.ParameterSlots(2);
         // A table load per part: a part that is ready early (a skip tensor in DDR) is rescaled without waiting for the other's parameters' slot.
         SplitConcat Split(int g) => SplitConcat.For(ctx.Model.Quantization.Concat, ctx.Model.Quantization.Scale(point, g), ctx.Scale(a.Point, g), ctx.Scale(b.Point, g));
-        ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g => [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(a.Point, g), Split(g).ScaleA))]));
+        ResidualAdd RescaleA(int g) => ResidualAdd.Rescale(ctx.Scale(a.Point, g), Split(g).ScaleA);
+        var tableSlot = 0;
+        if (sum is null)
+        {
+            ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g => [AddParameters.Of(RescaleA(g))]));
+        }
+        else
+        {
+            // The sum's own rounding first, then the rescale's: the table holds the rescale of every int8 sum.
+            ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot, g => [AddParameters.Of(ResidualAdd.FromScales(ctx.Scale(sum.X.Point, g), ctx.Scale(sum.Y.Point, g), ctx.Scale(sum.Point, g)))]));
+            tableSlot = ctx.ActivationTableSlot();
+            ctx.Emit(ctx.StepGroupActivationTables(tableSlot, g => [[.. Enumerable.Range(sbyte.MinValue, 256).Select(v => RescaleA(g).Apply((sbyte)v, 0))]]));
+        }
         ctx.Emit(ctx.StepGroupTable(TableKind.Parameters, slot + 1, g => [AddParameters.Of(ResidualAdd.Rescale(ctx.Scale(b.Point, g), Split(g).ScaleB))]));
-        var blocks = output.Blocks;
-        if (InPlaceParts(ctx, a, b) is { } parts && parts.Held.PlaceBeside(a.Width * blocks, ctx.Config.ActivationRows, ctx.LastLayerRows(), ctx.HeldRows(), busier: ctx.LastLayerRows(2)) is { } place)
+        if (parts is { } inPlace && place is { } row)
         {
             // A part in the buffers is rescaled from where it lies into its blocks of the output's rows; the other
             // is loaded there first and rescaled in place. The concatenation stays in the buffers.
-            foreach (var part in parts.Held.Parts)
+            for (var k = 0; k < inPlace.Held.Parts.Count; k++)
             {
+                var part = inPlace.Held.Parts[k];
                 var pixels = part.Rows * a.Width;
                 var first = 0;
                 foreach (var (t, param) in new[] { (a, slot), (b, slot + 1) })
                 {
+                    if (sum is not null && ReferenceEquals(t, a))
+                    {
+                        var operandB = sum.HeldY.Parts[k];
+                        ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = part.ActRow, SrcB = operandB.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row + first, DstStride = blocks, Param = param, ApplyTable = true, Slot = tableSlot }, output, first);
+                        first += t.Blocks;
+                        continue;
+                    }
                     // Asked again for every part: the output's place may lie over the other part's rows (where the
                     // buffer has no room beside both), and then the rescale of the first has written over them.
                     var src = ctx.ResidentCopy(t)?.Find(part.Sample, part.Group) is { } held && held.FirstRow == part.FirstRow && held.Rows == part.Rows ? held : null;
                     if (src is null)
-                        ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = place + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });
-                    ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? place + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = place + first, DstStride = blocks, Param = param, SingleOperand = true }, output, first);
+                        ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = row + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });
+                    ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? row + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = row + first, DstStride = blocks, Param = param, SingleOperand = true }, output, first);
                     first += t.Blocks;
                 }
-                ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + ((long)part.FirstRow * output.Width * output.PixelBytes), ActRow = place, Rows = pixels * blocks, Chunks = 1 });
+                ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + ((long)part.FirstRow * output.Width * output.PixelBytes), ActRow = row, Rows = pixels * blocks, Chunks = 1 });
             }
-            ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", $"{parts.Count} of 2 parts in the buffers, {parts.Held.Parts.Count} parts, stays in the buffers", 0);
-            ctx.KeepResident(output, [.. parts.Held.Parts.Select(p => p with { ActRow = place })]);
+            var what = sum is null ? $"{inPlace.Count} of 2 parts in the buffers" : $"the first part summed into it ({sum.Point}), the second {(inPlace.Count == 2 ? "in the buffers" : "loaded")}";
+            ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", $"{what}, {inPlace.Held.Parts.Count} parts, stays in the buffers", 0);
+            ctx.KeepResident(output, [.. inPlace.Held.Parts.Select(p => p with { ActRow = row })]);
             return output;
         }
         var bands = Stream(ctx, point, [a, b], output, (group, region, pixels) =>

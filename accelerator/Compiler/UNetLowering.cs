@@ -13,6 +13,8 @@ namespace DiffAcc.Accelerator.Compiler;
 internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> readsOf) : IUNetOperators<LoweredValue>
 {
     private readonly Dictionary<string, DdrTensor> normalized = new(StringComparer.Ordinal);
+    // Pending sums lowered alone, where the concatenation after them could not write them.
+    private readonly Dictionary<string, DdrTensor> pendingSums = new(StringComparer.Ordinal);
     // What each call of the walk returned when its run lowered it, for every sample at once.
     private readonly Dictionary<int, LoweredValue> lowered = [];
     private BatchRuns.Run run = new(0, int.MaxValue, false);
@@ -36,6 +38,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
         run = next;
         call = 0;
         normalized.Clear();
+        pendingSums.Clear();
         ctx.BeginRun(sample);
     }
 
@@ -64,12 +67,19 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     public LoweredValue Add(string point, LoweredValue a, LoweredValue b) => Lower(() =>
     {
         var (x, y) = (Materialize(See(a)), Materialize(See(b)));
+        // A residual block's sum that only the concatenation after it reads, in this run, waits for it: that pass may write the sums.
+        if (call < run.EndCall && readsOf(ctx.Sample).ConcatenatedResidualSum(point))
+            return new PendingAddValue(point, x, y);
         return Stored(ElementwiseLowering.Add(ctx, point, x, y), x, y);
     });
 
     public LoweredValue Concat(string point, LoweredValue a, LoweredValue b) => Lower(() =>
     {
-        var (x, y) = (Materialize(See(a)), Materialize(See(b)));
+        var first = See(a);
+        var y = Materialize(See(b));
+        if (first is PendingAddValue sum && ElementwiseLowering.ConcatOfSum(ctx, point, sum, y) is { } written)
+            return Stored(written, sum.A, sum.B, y);
+        var x = Materialize(first);
         return Stored(ElementwiseLowering.Concat(ctx, point, x, y), x, y);
     });
 
@@ -115,6 +125,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
         StoredValue s => new StoredValue(view(s.Tensor)),
         UpsampledValue u => new UpsampledValue(view(u.Source)),
         NormalizedValue n => new NormalizedValue(n.Name, view(n.Source)),
+        PendingAddValue p => new PendingAddValue(p.Name, view(p.A), view(p.B)),
         _ => value,
     };
 
@@ -142,6 +153,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
         NotLowered => throw new InvalidOperationException("a call reads a value a later run lowers"),
         StoredValue s => s.Tensor,
         NormalizedValue n => normalized.TryGetValue(n.Name, out var done) ? done : normalized[n.Name] = Stored(GroupNormLowering.Lower(ctx, n.Name, n.Source, null), n.Source).Tensor,
+        PendingAddValue p => pendingSums.TryGetValue(p.Name, out var sum) ? sum : pendingSums[p.Name] = Stored(ElementwiseLowering.Add(ctx, p.Name, p.A, p.B), p.A, p.B).Tensor,
         UpsampledValue u => throw new CompileException(u.Source.Point, "an upsampled tensor is read only by a convolution"),
         _ => throw new InvalidOperationException($"unknown value {x}"),
     };

@@ -245,7 +245,7 @@ public sealed record Activate : VectorMap
     public int Slot { get; init; }
 }
 
-[Instruction(8, "ADD", Engine.Vector, "residual add sat8(rshift(a Ma + b Mb, k)), or rescale with b = 0 (concatenation)")]
+[Instruction(8, "ADD", Engine.Vector, "residual add sat8(rshift(a Ma + b Mb, k)), or rescale with b = 0 (concatenation); optionally an activation table after")]
 public sealed record Add : VectorMap
 {
     [Field(16, "activation buffer row of the second operand's pixel 0, block 0 (same SrcStride)")]
@@ -265,6 +265,12 @@ public sealed record Add : VectorMap
 
     [Field(1, "with Statistics: the first pixel stores instead of adding (a new tensor)")]
     public bool StatisticsClear { get; init; }
+
+    [Field(1, "apply activation table Slot to each sum before it is written (a residual add written straight into a concatenation's part: the table is the part's rescale)")]
+    public bool ApplyTable { get; init; }
+
+    [Field(4, "with ApplyTable: activation table slot")]
+    public int Slot { get; init; }
 }
 
 [Instruction(9, "GN_STATS", Engine.Vector, "GroupNorm statistics: per channel, add x and x squared of the streamed values")]

@@ -201,6 +201,7 @@ public static class ProgramValidation
                 {
                     Activate a when a.Slot >= c.ActivationTableSlots => $"Slot {a.Slot} does not exist: {c.ActivationTableSlots} activation table slots",
                     GroupNormApply { ApplyTable: true } g when g.Slot >= c.ActivationTableSlots => $"Slot {g.Slot} does not exist: {c.ActivationTableSlots} activation table slots",
+                    Add { ApplyTable: true } g when g.Slot >= c.ActivationTableSlots => $"Slot {g.Slot} does not exist: {c.ActivationTableSlots} activation table slots",
                     _ => null,
                 });
                 break;

@@ -58,7 +58,10 @@ public sealed class VectorEngine : Module
         var parameterSlot = Mux(isAdd, add[f => f.Param], Mux(isSoftmax, softmax[f => f.Param], Mux(isFinish, finish[f => f.Param], apply[f => f.Param])));
         var single = isAdd & add.Flag(f => f.SingleOperand);
         var applyTable = isApply & apply.Flag(f => f.ApplyTable);
-        var slot = Mux(isActivate, stream[f => f.Slot], apply[f => f.Slot]).Resize(Hw.BitsFor(config.ActivationTableSlots));
+        // An ADD with ApplyTable passes its sums through the table before they are written, as GN_APPLY does its normalized values.
+        var addTable = isAdd & add.Flag(f => f.ApplyTable);
+        var tableAfter = applyTable | addTable;
+        var slot = Mux(isActivate, stream[f => f.Slot], Mux(isAdd, add[f => f.Slot], apply[f => f.Slot])).Resize(Hw.BitsFor(config.ActivationTableSlots));
         var accRowsPerRow = softmax[f => f.RowLength] >> System.Numerics.BitOperations.Log2((uint)tm);
 
         // ---- parameter slots, written by LOAD_TABLE; read when an instruction starts ----
@@ -146,8 +149,8 @@ public sealed class VectorEngine : Module
         table.TableIndex.Assign(Tables.ActivationIndex);
         table.TableValue.Assign(Tables.ActivationValue);
         table.Slot.Assign(slot);
-        table.InValid.Assign(Mux(applyTable, gnApply.OutValid, beatValid & isActivate));
-        table.X.ConnectFrom([.. Enumerable.Range(0, lanes).Select(l => Mux(applyTable, gnApply.Y[l], bytesA[l]))]);
+        table.InValid.Assign(Mux(applyTable, gnApply.OutValid, Mux(addTable, scaleAdd.OutValid, beatValid & isActivate)));
+        table.X.ConnectFrom([.. Enumerable.Range(0, lanes).Select(l => Mux(applyTable, gnApply.Y[l], Mux(addTable, scaleAdd.Y[l], bytesA[l])))]);
         table.OutReady.Assign(collectorReady);
 
         scaleAdd.InValid.Assign(beatValid & isAdd);
@@ -156,7 +159,7 @@ public sealed class VectorEngine : Module
         scaleAdd.Shift.Assign(addParameters[p => p.Shift]);
         scaleAdd.A.ConnectFrom(bytesA);
         scaleAdd.B.ConnectFrom([.. bytesB.Select(b => Mux(single, Hw.SLit(0, 8), b))]);
-        scaleAdd.OutReady.Assign(collectorReady);
+        scaleAdd.OutReady.Assign(Mux(addTable, table.InReady, collectorReady));
 
         // GN_STATS feeds the statistics the rows it reads; an ADD with Statistics the rows it writes (its output
         // as a GN_STATS reading it after would see it), so the GroupNorm after the add needs no pass of its own.
@@ -233,8 +236,8 @@ public sealed class VectorEngine : Module
         splitterReady.Assign(Mux(isActivate, table.InReady, Mux(isAdd, scaleAdd.InReady, Mux(isApply, gnApply.InReady, Mux(isSoftmax, softmaxUnit.InReady, isStatistics)))));
 
         // ---- collector: output beats into rows, written at the destination pattern ----
-        var outValid = Mux(isActivate | applyTable, table.OutValid, Mux(isAdd, scaleAdd.OutValid, Mux(isApply, gnApply.OutValid, softmaxUnit.OutValid & isSoftmax)));
-        var outBeat = Enumerable.Range(0, lanes).Select(l => Mux(isActivate | applyTable, table.Y[l], Mux(isAdd, scaleAdd.Y[l], Mux(isApply, gnApply.Y[l], softmaxUnit.Probabilities[l])))).ToArray();
+        var outValid = Mux(isActivate | tableAfter, table.OutValid, Mux(isAdd, scaleAdd.OutValid, Mux(isApply, gnApply.OutValid, softmaxUnit.OutValid & isSoftmax)));
+        var outBeat = Enumerable.Range(0, lanes).Select(l => Mux(isActivate | tableAfter, table.Y[l], Mux(isAdd, scaleAdd.Y[l], Mux(isApply, gnApply.Y[l], softmaxUnit.Probabilities[l])))).ToArray();
         var collector = Instance(new VectorCollector(config), "collector");
         collector.Start.Assign(Control.Start);
         collector.Abort.Assign(Control.Abort);

@@ -100,6 +100,7 @@ internal sealed class VectorTiming : IInstructionTiming
                 var latency = stream switch
                 {
                     Activate => ActivationTableUnit.Latency,
+                    Add { ApplyTable: true } => ScaleAddUnit.Latency + ActivationTableUnit.Latency,
                     Add => ScaleAddUnit.Latency,
                     GroupNormApply { ApplyTable: true } => GroupNormApplyUnit.Latency + ActivationTableUnit.Latency,
                     GroupNormApply => GroupNormApplyUnit.Latency,

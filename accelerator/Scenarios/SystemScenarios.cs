@@ -19,7 +19,7 @@ public static class SystemScenarios
     /// <summary>The small build with the default preset's shape (<see cref="Presets.SmallWide"/>): the scenarios run on it beside the small preset.</summary>
     public static AcceleratorConfig Wide => Presets.SmallWide;
 
-    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics", "requantizer-banks", "conv-halo"];
+    public static IReadOnlyList<string> Names { get; } = ["conv3x3", "conv3x3-stride2", "conv1x1", "conv-passes", "groupnorm-silu", "residual-add", "concat-conv", "upsample-conv", "attention", "step-groups", "strided-copy", "conv-zero-point", "attention-unsigned", "add-statistics", "requantizer-banks", "conv-halo", "add-into-concat"];
 
     public static Scenario Get(string name, AcceleratorConfig config, int seed = 1) => name switch
     {
@@ -39,6 +39,7 @@ public static class SystemScenarios
         "add-statistics" => AddStatistics(config, seed),
         "requantizer-banks" => RequantizerBanks(config, seed),
         "conv-halo" => ConvHalo(config, seed),
+        "add-into-concat" => AddIntoConcat(config, seed),
         _ => throw new ArgumentException($"no scenario '{name}'; known: {string.Join(", ", Names)}", nameof(name)),
     };
 
@@ -516,6 +517,86 @@ public static class SystemScenarios
                 var expected = new sbyte[normalized.Length];
                 silu.Apply(normalized.Data, expected);
                 return [.. Compare("add and rescale", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
+                    .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, expected)];
+            });
+    }
+
+    /// <summary>
+    /// A residual add written straight into a concatenation's first part through a table that rescales each sum (ADD
+    /// with ApplyTable), the second part rescaled beside it, both gathering the GroupNorm statistics of what they write;
+    /// the GroupNorm + SiLU after reads the concatenation.
+    /// </summary>
+    public static Scenario AddIntoConcat(AcceleratorConfig config, int seed)
+    {
+        var (_, tn) = Shape(config);
+        var r = new ScenarioRandom(seed + 17);
+        var channels = 2 * tn;
+        const int groups = 8, h = 8, w = 8;
+        var pixels = h * w;
+        var half = pixels / 2;
+        var a = Edgy(r, tn * pixels);
+        var b = Edgy(r, tn * pixels);
+        var skip = Edgy(r, tn * pixels);
+        const double sumScale = 0.06, catScale = 0.045, normScale = 0.03, siluScale = 0.02;
+        var add = ResidualAdd.FromScales(0.04, 0.07, sumScale);
+        var rescaleSum = ResidualAdd.Rescale(sumScale, catScale);
+        var rescaleSkip = ResidualAdd.Rescale(0.05, catScale);
+        var table = Enumerable.Range(sbyte.MinValue, 256).Select(v => rescaleSum.Apply((sbyte)v, 0)).ToArray();
+        // The concatenation in CHW: the rescaled sums, then the rescaled skip.
+        var written = a.Select((x, i) => rescaleSum.Apply(add.Apply(x, b[i]), 0)).Concat(skip.Select(x => rescaleSkip.Apply(x, 0))).ToArray();
+        var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
+        var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
+        var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / normScale, beta[c] / normScale)).ToArray();
+        var count = channels / groups * pixels;
+        var epsilon = IntegerGroupNorm.EpsilonTerm(1e-5, count, catScale);
+        var silu = ActivationTable.Silu(normScale, siluScale);
+
+        var image = new ScenarioImage(config);
+        var aAt = image.Put(TensorLayout.ToHwc(a, tn, h, w, tn));
+        var bAt = image.Put(TensorLayout.ToHwc(b, tn, h, w, tn));
+        var skipAt = image.Put(TensorLayout.ToHwc(skip, tn, h, w, tn));
+        var addAt = image.Put([AddParameters.Of(add), AddParameters.Of(rescaleSkip)]);
+        var normAt = image.Put([new GroupNormParameters { Count = count, EpsilonTerm = epsilon }]);
+        var channelsAt = image.Put(entries.Select(e => GroupNormEntry.Of(e)));
+        var tablesAt = image.Put([.. silu.Entries.Select(v => (byte)v), .. table.Select(v => (byte)v)]);
+        var writtenAt = image.Reserve(pixels * channels);
+        var outAt = image.Reserve(pixels * channels);
+        var program = new ProgramBuilder(config)
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = addAt, First = 12, Count = 2 })
+            .Add(new LoadTable { Kind = TableKind.Parameters, Offset = normAt, First = 5, Count = 1 })
+            .Add(new LoadTable { Kind = TableKind.GroupNorm, Offset = channelsAt, Count = channels })
+            .Add(new LoadTable { Kind = TableKind.Activation, Offset = tablesAt, First = 0, Count = 2 });
+        for (var g = 0; g < 2; g++)
+        {
+            // a at rows 0.., b at 100.., the skip straight into block 1 of the concatenation's rows (400 + 2p + 1).
+            program = program
+                .Add(new Load { Group = g, Offset = aAt + (g * half * tn), Rows = half, Chunks = 1 })
+                .Add(new Load { Group = g, Offset = bAt + (g * half * tn), Rows = half, Chunks = 1, ActRow = 100 })
+                .Add(new Load { Group = g, Offset = skipAt + (g * half * tn), ActRow = 401, Rows = 1, Chunks = half, DdrStride = tn, ActStride = 2, Signal = g == 1 ? Engines.Vector : Engines.None });
+        }
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Add { Group = g, Src = 0, SrcB = 100, Pixels = half, Blocks = 1, SrcStride = 1, Dst = 400, DstStride = 2, Param = 12, ApplyTable = true, Slot = 1, Statistics = true, StatisticsClear = g == 0, Wait = g == 0 ? Engines.Load : Engines.None })
+                .Add(new Add { Group = g, Src = 401, Pixels = half, Blocks = 1, SrcStride = 2, Dst = 401, DstStride = 2, Param = 13, SingleOperand = true, Statistics = true, StatisticsBase = 1, StatisticsClear = g == 0 });
+        }
+        program = program.Add(new GroupNormFinish { Channels = channels, ChannelsPerGroup = channels / groups, Param = 5 });
+        for (var g = 0; g < 2; g++)
+            program = program.Add(new GroupNormApply { Group = g, Src = 400, Pixels = half, Blocks = 2, SrcStride = 2, Dst = 600, DstStride = 2, Param = 5, ApplyTable = true, Slot = 0, Signal = g == 1 ? Engines.Store : Engines.None });
+        for (var g = 0; g < 2; g++)
+        {
+            program = program
+                .Add(new Store { Group = g, Offset = writtenAt + (g * half * channels), ActRow = 400, Rows = 2 * half, Chunks = 1, Wait = g == 0 ? Engines.Vector : Engines.None })
+                .Add(new Store { Group = g, Offset = outAt + (g * half * channels), ActRow = 600, Rows = 2 * half, Chunks = 1 });
+        }
+        program = program.Add(new Finish());
+        return new Scenario("add-into-concat", $"a residual add of {tn} channels on 8x8 written into block 0 of a {channels}-channel concatenation through a rescale table, the skip rescaled into block 1, on two PE groups' halves, gathering the statistics for the GroupNorm + SiLU that reads the concatenation", image.Build(), image.Registers(), program.Build(),
+            ddr =>
+            {
+                var normalized = Int8Ops.GroupNorm(new Int8Tensor([1, channels, h, w], catScale, written), groups, epsilon, entries, normScale);
+                var expected = new sbyte[normalized.Length];
+                silu.Apply(normalized.Data, expected);
+                return [.. Compare("add into the concatenation", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
                     .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, expected)];
             });
     }

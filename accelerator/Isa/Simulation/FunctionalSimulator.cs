@@ -406,6 +406,7 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
         private void Add(ScheduledInstruction step, Add a)
         {
             var add = Parameter<AddParameters>(step, a.Param).ToResidualAdd();
+            var table = a.ApplyTable ? Table(step, a.Slot) : null;
             var tn = c.Tn;
             var b = new sbyte[tn];
             foreach (var (src, dst, block, pixel) in Rows(a, a.Dst, a.DstStride))
@@ -418,7 +419,10 @@ public sealed class FunctionalSimulator(AcceleratorConfig config)
                     Array.Copy(act[a.Group], srcB * tn, b, 0, tn);
                 }
                 for (var n = 0; n < tn; n++)
-                    act[a.Group][(dst * tn) + n] = add.Apply(act[a.Group][(src * tn) + n], b[n]);
+                {
+                    var sum = add.Apply(act[a.Group][(src * tn) + n], b[n]);
+                    act[a.Group][(dst * tn) + n] = table is null ? sum : table[sum + 128];
+                }
                 WriteAct(step, a.Group, dst, 1, AllLanes);
                 if (a.Statistics)
                     Accumulate(a.Group, dst, a.StatisticsBase + block, a.StatisticsClear && pixel == 0);

@@ -50,6 +50,7 @@ public static class InstructionFootprint
         MoveWeights i => MoveWeights(c, i),
         Conv i => Conv(c, i, step.StepGroup),
         Activate i => [new(ActivationTables, i.Slot, 1, false), .. Map(i, i.Group, i.Dst, i.DstStride, secondOperand: null)],
+        Add { ApplyTable: true } i => [new(Parameters, i.Param, 1, false), new(ActivationTables, i.Slot, 1, false), .. Map(i, i.Group, i.Dst, i.DstStride, i.SingleOperand ? null : i.SrcB)],
         Add i => [new(Parameters, i.Param, 1, false), .. Map(i, i.Group, i.Dst, i.DstStride, i.SingleOperand ? null : i.SrcB)],
         GroupNormStatistics i => [.. Rows(i, 0, 0).Select(r => new MemoryAccess(ActivationRows(i.Group), r.Src, 1, false))],
         GroupNormFinish i => GroupNormFinish(i),
