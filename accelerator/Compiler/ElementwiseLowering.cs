@@ -158,8 +158,8 @@ internal static class ElementwiseLowering
                 }
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + ((long)part.FirstRow * output.Width * output.PixelBytes), ActRow = row, Rows = pixels * blocks, Chunks = 1 });
             }
-            var what = sum is null ? $"{inPlace.Count} of 2 parts in the buffers" : $"the first part summed into it ({sum.Point}), the second {(inPlace.Count == 2 ? "in the buffers" : "loaded")}";
-            ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", $"{what}, {inPlace.Held.Parts.Count} parts, stays in the buffers", 0);
+            var summed = sum is null ? "" : $", the first summed there by {sum.Point}";
+            ctx.End($"{a.Channels} + {b.Channels} -> {output.Channels}x{a.Height}x{a.Width}", $"{inPlace.Count} of 2 parts in the buffers{summed}, {inPlace.Held.Parts.Count} parts, stays in the buffers", 0);
             ctx.KeepResident(output, [.. inPlace.Held.Parts.Select(p => p with { ActRow = row })]);
             return output;
         }

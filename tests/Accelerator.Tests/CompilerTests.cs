@@ -324,9 +324,11 @@ public class CompilerTests
         var compiled = UNetCompiler.Compile(model, Presets.Get(preset), scheduler.Timesteps, batch);
         Assert.DoesNotContain(compiled.Layers.Where(l => l.Operation.Contains("GroupNorm", StringComparison.Ordinal) && l.Tiling == "whole tensor"), l => compiled.Program.Instructions.Skip(l.FirstInstruction).Take(l.InstructionCount - 1).Any(i => i is Sync));
         // A layer lowered once per sample (small-wide's 32 x 32 and 16 x 16 layers take turns) places its weights and
-        // tables once: the image is no larger than batch 1's (2,221,568 bytes against 1,499,648 with every copy placed).
+        // tables once: the image is no larger than batch 1's (2,221,568 bytes against 1,499,648 with every copy placed)
+        // but for the few kilobytes of tables a layer lowered otherwise at this batch brings (a residual add written by
+        // the concatenation after it where its operands stay in the buffers: its rescale table, 960 bytes on small-wide).
         var single = UNetCompiler.Compile(model, Presets.Get(preset), scheduler.Timesteps).Image.Length;
-        Assert.True(compiled.Image.Length <= single, $"the image of batch {batch} takes {compiled.Image.Length} bytes, batch 1's {single}");
+        Assert.True(compiled.Image.Length <= single + 4096, $"the image of batch {batch} takes {compiled.Image.Length} bytes, batch 1's {single}");
         var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
         var sample = Noise(batch, model.Config);
         predictor.PredictNoise(sample, scheduler.Timesteps[20]);
@@ -426,15 +428,20 @@ public class CifarCompilerTests
         // It reads the rows above and below each group's band in the neighbouring groups: it loads no halo rows.
         Assert.All(conv1.OfType<Conv>(), c => Assert.Equal(4, c.HaloGroups));
         Assert.Empty(conv1.OfType<Load>());
-        // A concatenation's skip tensor, loaded from DDR, is rescaled under the convolution the residual add before it
-        // waits for (EarlyVectorWork): the concatenation's first piece, its loads and rescales, lies before the add's ADDs.
-        var concat = compiled.Layers.Where(l => l.Name == "up_blocks.3.resnets.1.concat").ToList();
-        var add = compiled.Layers.Last(l => l.Name == "up_blocks.3.resnets.0.add");
-        Assert.Equal(2, concat.Count);
-        Assert.True(concat[0].FirstInstruction < add.FirstInstruction, $"the concatenation's first piece at {concat[0].FirstInstruction}, the add's ADDs at {add.FirstInstruction}");
-        Assert.NotEmpty(Of(concat[0]).OfType<Load>());
-        Assert.All(Of(concat[0]).OfType<Isa.Add>(), a => Assert.True(a.SingleOperand && a.StatisticsBase > 0, $"{a} rescales the up path's part"));
-        Assert.NotEmpty(Of(add).OfType<Isa.Add>());
+        // A residual block's sum that only the next concatenation reads has no pass of its own: the concatenation's
+        // ADDs sum the two operands where they lie and write the sums through the rescale table into its first part.
+        Assert.DoesNotContain(compiled.Layers, l => l.Name == "up_blocks.3.resnets.0.add");
+        var concat = Of(compiled.Layers.Single(l => l.Name == "up_blocks.3.resnets.1.concat"));
+        var sums = concat.OfType<Isa.Add>().Where(a => !a.SingleOperand).ToList();
+        Assert.Equal(4, sums.Count);
+        Assert.All(sums, a => Assert.True(a.ApplyTable && a.Statistics && a.StatisticsBase == 0 && a.DstStride == 8, $"{a} writes the sums into the first part"));
+        // Its skip tensor, loaded from DDR, is rescaled under the convolution the sums wait for (EarlyVectorWork): its
+        // loads and rescales come before the sums.
+        var rescales = concat.OfType<Isa.Add>().Where(a => a.SingleOperand).ToList();
+        Assert.Equal(4, rescales.Count);
+        Assert.All(rescales, a => Assert.True(a.StatisticsBase > 0, $"{a} rescales the skip part"));
+        Assert.True(concat.ToList().IndexOf(rescales[^1]) < concat.ToList().IndexOf(sums[0]), "the skip part's rescales come before the sums");
+        Assert.NotEmpty(concat.OfType<Load>());
         var x = new Tensor([1, 3, 32, 32]);
         new GaussianNoise(5).Fill(x.Data);
         var predictor = new CompiledNoisePredictor(compiled, new FunctionalRunner());
