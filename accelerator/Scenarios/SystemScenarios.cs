@@ -444,6 +444,32 @@ public static class SystemScenarios
     }
 
     /// <summary>
+    /// The GroupNorm + SiLU that reads a tensor at <see cref="InputScale"/>: each channel's gain (a fifth of them
+    /// negative) and offset drawn at random, and the int8 result the scenario expects of it.
+    /// </summary>
+    private sealed record GroupNormSiluAfter(GroupNormChannel[] Entries, int Groups, int Count, long Epsilon, ActivationTable Silu, double InputScale)
+    {
+        private const double NormScale = 0.03, SiluScale = 0.02;
+
+        public static GroupNormSiluAfter Random(ScenarioRandom r, int channels, int groups, int pixels, double inputScale)
+        {
+            var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
+            var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
+            var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / NormScale, beta[c] / NormScale)).ToArray();
+            var count = channels / groups * pixels;
+            return new GroupNormSiluAfter(entries, groups, count, IntegerGroupNorm.EpsilonTerm(1e-5, count, inputScale), ActivationTable.Silu(NormScale, SiluScale), inputScale);
+        }
+
+        public sbyte[] Expected(sbyte[] chw, int channels, int h, int w)
+        {
+            var normalized = Int8Ops.GroupNorm(new Int8Tensor([1, channels, h, w], InputScale, chw), Groups, Epsilon, Entries, NormScale);
+            var expected = new sbyte[normalized.Length];
+            Silu.Apply(normalized.Data, expected);
+            return expected;
+        }
+    }
+
+    /// <summary>
     /// GroupNorm + SiLU of a tensor whose writers gathered its statistics (ADD with Statistics): channel block 0
     /// a residual add, block 1 a rescale (a concatenation's part, StatisticsBase 1), each over two PE groups'
     /// halves of the pixels, then GN_FINISH and GN_APPLY with no GN_STATS pass. An earlier tensor's sums
@@ -459,16 +485,12 @@ public static class SystemScenarios
         var half = pixels / 2;
         var a = Edgy(r, channels * pixels);
         var b = Edgy(r, channels * pixels);
-        const double outScale = 0.06, normScale = 0.03, siluScale = 0.02;
+        const double outScale = 0.06;
         var add = ResidualAdd.FromScales(0.04, 0.07, outScale);
         var rescale = ResidualAdd.Rescale(0.04, outScale);
         var written = a.Select((x, i) => i / pixels < tn ? add.Apply(x, b[i]) : rescale.Apply(x, 0)).ToArray();
-        var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
-        var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
-        var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / normScale, beta[c] / normScale)).ToArray();
-        var count = channels / groups * pixels;
-        var epsilon = IntegerGroupNorm.EpsilonTerm(1e-5, count, outScale);
-        var silu = ActivationTable.Silu(normScale, siluScale);
+        var norm = GroupNormSiluAfter.Random(r, channels, groups, pixels, outScale);
+        var (entries, count, epsilon, silu) = (norm.Entries, norm.Count, norm.Epsilon, norm.Silu);
 
         var image = new ScenarioImage(config);
         var aAt = image.Put(TensorLayout.ToHwc(a, channels, h, w, channels));
@@ -511,14 +533,8 @@ public static class SystemScenarios
         }
         program = program.Add(new Finish());
         return new Scenario("add-statistics", $"GroupNorm + SiLU of {channels} channels in {groups} groups on 8x8 with no statistics pass: a residual add (block 0) and a rescale (block 1) on two PE groups' halves gather the statistics as they write, clearing an earlier tensor's sums", image.Build(), image.Registers(), program.Build(),
-            ddr =>
-            {
-                var normalized = Int8Ops.GroupNorm(new Int8Tensor([1, channels, h, w], outScale, written), groups, epsilon, entries, normScale);
-                var expected = new sbyte[normalized.Length];
-                silu.Apply(normalized.Data, expected);
-                return [.. Compare("add and rescale", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
-                    .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, expected)];
-            });
+            ddr => [.. Compare("add and rescale", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
+                .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, norm.Expected(written, channels, h, w))]);
     }
 
     /// <summary>
@@ -537,19 +553,15 @@ public static class SystemScenarios
         var a = Edgy(r, tn * pixels);
         var b = Edgy(r, tn * pixels);
         var skip = Edgy(r, tn * pixels);
-        const double sumScale = 0.06, catScale = 0.045, normScale = 0.03, siluScale = 0.02;
+        const double sumScale = 0.06, catScale = 0.045;
         var add = ResidualAdd.FromScales(0.04, 0.07, sumScale);
         var rescaleSum = ResidualAdd.Rescale(sumScale, catScale);
         var rescaleSkip = ResidualAdd.Rescale(0.05, catScale);
         var table = Enumerable.Range(sbyte.MinValue, 256).Select(v => rescaleSum.Apply((sbyte)v, 0)).ToArray();
         // The concatenation in CHW: the rescaled sums, then the rescaled skip.
         var written = a.Select((x, i) => rescaleSum.Apply(add.Apply(x, b[i]), 0)).Concat(skip.Select(x => rescaleSkip.Apply(x, 0))).ToArray();
-        var gamma = Enumerable.Range(0, channels).Select(_ => r.Double(0.3, 2.0) * (r.Next(0, 5) == 0 ? -1 : 1)).ToArray();
-        var beta = Enumerable.Range(0, channels).Select(_ => r.Double(-1, 1)).ToArray();
-        var entries = Enumerable.Range(0, channels).Select(c => GroupNormChannel.FromScale(gamma[c] / normScale, beta[c] / normScale)).ToArray();
-        var count = channels / groups * pixels;
-        var epsilon = IntegerGroupNorm.EpsilonTerm(1e-5, count, catScale);
-        var silu = ActivationTable.Silu(normScale, siluScale);
+        var norm = GroupNormSiluAfter.Random(r, channels, groups, pixels, catScale);
+        var (entries, count, epsilon, silu) = (norm.Entries, norm.Count, norm.Epsilon, norm.Silu);
 
         var image = new ScenarioImage(config);
         var aAt = image.Put(TensorLayout.ToHwc(a, tn, h, w, tn));
@@ -591,14 +603,8 @@ public static class SystemScenarios
         }
         program = program.Add(new Finish());
         return new Scenario("add-into-concat", $"a residual add of {tn} channels on 8x8 written into block 0 of a {channels}-channel concatenation through a rescale table, the skip rescaled into block 1, on two PE groups' halves, gathering the statistics for the GroupNorm + SiLU that reads the concatenation", image.Build(), image.Registers(), program.Build(),
-            ddr =>
-            {
-                var normalized = Int8Ops.GroupNorm(new Int8Tensor([1, channels, h, w], catScale, written), groups, epsilon, entries, normScale);
-                var expected = new sbyte[normalized.Length];
-                silu.Apply(normalized.Data, expected);
-                return [.. Compare("add into the concatenation", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
-                    .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, expected)];
-            });
+            ddr => [.. Compare("add into the concatenation", ScenarioImage.At(ddr, writtenAt, pixels * channels), channels, h, w, channels, written),
+                .. Compare("GroupNorm + SiLU", ScenarioImage.At(ddr, outAt, pixels * channels), channels, h, w, channels, norm.Expected(written, channels, h, w))]);
     }
 
     /// <summary>A concatenation (16 + 8 channels, each rescaled in place to the concatenation's scale) consumed by a 3x3 convolution.</summary>
