@@ -143,17 +143,17 @@ internal static class ElementwiseLowering
                 {
                     if (sum is not null && ReferenceEquals(t, a))
                     {
-                        var operandB = sum.HeldY.Parts[k];
-                        ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = part.ActRow, SrcB = operandB.ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row + first, DstStride = blocks, Param = param, ApplyTable = true, Slot = tableSlot }, output, first);
-                        first += t.Blocks;
-                        continue;
+                        ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = part.ActRow, SrcB = sum.HeldY.Parts[k].ActRow, Pixels = pixels, Blocks = a.Blocks, SrcStride = a.Blocks, Dst = row + first, DstStride = blocks, Param = param, ApplyTable = true, Slot = tableSlot }, output, first);
                     }
-                    // Asked again for every part: the output's place may lie over the other part's rows (where the
-                    // buffer has no room beside both), and then the rescale of the first has written over them.
-                    var src = ctx.ResidentCopy(t)?.Find(part.Sample, part.Group) is { } held && held.FirstRow == part.FirstRow && held.Rows == part.Rows ? held : null;
-                    if (src is null)
-                        ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = row + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });
-                    ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? row + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = row + first, DstStride = blocks, Param = param, SingleOperand = true }, output, first);
+                    else
+                    {
+                        // Asked again for every part: the output's place may lie over the other part's rows (where the
+                        // buffer has no room beside both), and then the rescale of the first has written over them.
+                        var src = ctx.ResidentCopy(t)?.Find(part.Sample, part.Group) is { } held && held.FirstRow == part.FirstRow && held.Rows == part.Rows ? held : null;
+                        if (src is null)
+                            ctx.Emit(new Load { Base = BaseRegister.Work, Group = part.Group, Offset = t.At(part.Sample) + ((long)part.FirstRow * t.Width * t.PixelBytes), ActRow = row + first, Rows = t.Blocks, Chunks = pixels, DdrStride = t.PixelBytes, ActStride = blocks });
+                        ctx.EmitWriting(new Isa.Add { Group = part.Group, Src = src?.ActRow ?? row + first, Pixels = pixels, Blocks = t.Blocks, SrcStride = src is null ? blocks : t.Blocks, Dst = row + first, DstStride = blocks, Param = param, SingleOperand = true }, output, first);
+                    }
                     first += t.Blocks;
                 }
                 ctx.Emit(new Store { Base = BaseRegister.Work, Group = part.Group, Offset = output.At(part.Sample) + ((long)part.FirstRow * output.Width * output.PixelBytes), ActRow = row, Rows = pixels * blocks, Chunks = 1 });
