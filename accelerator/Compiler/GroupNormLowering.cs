@@ -236,9 +236,9 @@ internal static class GroupNormLowering
     }
 
     /// <summary>
-    /// The chunks of channel blocks to normalize one after another: the blocks the writer finished before its
-    /// last chunk, then that one, when its chunks run from block 0 upwards and no GroupNorm group spans the
-    /// two; else one chunk of every block.
+    /// The chunks of channel blocks to normalize one after another: the writer's own, when they run from block 0
+    /// upwards and no GroupNorm group spans two; else one chunk of every block. (The chunks before the last merged
+    /// into one measured slower: CIFAR batch 1 2,169,864 cycles against 2,167,657, batch 4 7,682,504 against 7,649,192.)
     /// </summary>
     private static IReadOnlyList<BlockRange> Chunks(DdrTensor x, IReadOnlyList<BlockRange> written, int perGroup, int tn)
     {
@@ -257,8 +257,8 @@ internal static class GroupNormLowering
             if (boundaries.Any(b => physical < b && physical + perGroup > b))
                 return whole;
         }
-        // The writer's last chunk is the one its last CONV finishes; the ones before are done by then together.
-        return written.Count == 2 ? written : [new BlockRange(0, written[^1].First), written[^1]];
+        // Each chunk as its CONV finishes it: a chunk's statistics, finish and apply run under the next chunk's CONV.
+        return written;
     }
 
     /// <summary>

@@ -20,6 +20,8 @@ internal sealed class TensorReads : IUNetOperators<TensorReads.Value>
 
     private readonly HashSet<string> residualSums = new(StringComparer.Ordinal);
 
+    private readonly HashSet<string> normalizedPoints = new(StringComparer.Ordinal);
+
     /// <summary>A point of the walk: <see cref="Normalized"/> when a GroupNorm's output has not been materialized yet.</summary>
     public sealed record Value(string Point, bool Normalized = false);
 
@@ -40,6 +42,9 @@ internal sealed class TensorReads : IUNetOperators<TensorReads.Value>
     /// </summary>
     public bool ConcatenatedResidualSum(string point)
         => residualSums.Contains(point) && reads.GetValueOrDefault(point) == 1 && concatenatedFirst.GetValueOrDefault(point) == 1;
+
+    /// <summary>Whether a GroupNorm reads <paramref name="point"/>.</summary>
+    public bool Normalized(string point) => normalizedPoints.Contains(point);
 
     /// <summary>Counts one read of <paramref name="point"/> down; true when none is left.</summary>
     public bool ReadOnce(string point)
@@ -63,7 +68,11 @@ internal sealed class TensorReads : IUNetOperators<TensorReads.Value>
         return Read(name, x);
     }
 
-    public Value GroupNorm(string name, Value x) => Read(name, x) with { Normalized = true };
+    public Value GroupNorm(string name, Value x)
+    {
+        normalizedPoints.Add(x.Point);
+        return Read(name, x) with { Normalized = true };
+    }
 
     public Value Silu(string point, Value x) => x.Normalized ? new Value(point) : Read(point, x);
 

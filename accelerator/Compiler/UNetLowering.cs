@@ -145,7 +145,7 @@ internal sealed class UNetLowering(LoweringContext ctx, Func<int?, TensorReads> 
     {
         // A convolution reads an upsampled tensor directly.
         var source = x is UpsampledValue u ? u.Source : Materialize(x);
-        return Stored(ConvLowering.Lower(ctx, name, x is UpsampledValue ? x : new StoredValue(source), stride, padding, bias), source);
+        return Stored(ConvLowering.Lower(ctx, name, x is UpsampledValue ? x : new StoredValue(source), stride, padding, bias, readsOf(ctx.Sample).Normalized(name)), source);
     }
 
     private DdrTensor Materialize(LoweredValue x) => x switch
