@@ -278,6 +278,15 @@ internal static class ConvLowering
                     continue;
                 }
                 ctx.Emit(neighbours ? conv with { OutRows = lead, Release = false } : conv with { OutRows = lead, InRows = lead + kernel - 1, Release = false });
+                // Reading its neighbours' rows, as many rows again in a second CONV, which starts when the writer has
+                // done its second rows, and the rest in a third (CIFAR batch 1 2,160,393 -> 2,147,926 cycles, batch 4
+                // 7,620,552 -> 7,570,486; more CONVs of the lead's rows measured no better).
+                if (neighbours && conv.RowOffset + (2 * lead) <= MaxRowOffset && conv.OutRows - (2 * lead) >= 1)
+                {
+                    ctx.Emit(conv with { OutRows = lead, RowOffset = conv.RowOffset + lead, OutRow = conv.OutRow + (lead * outCols * outBlocks), Release = false });
+                    ctx.Emit(conv with { OutRows = conv.OutRows - (2 * lead), RowOffset = conv.RowOffset + (2 * lead), OutRow = conv.OutRow + (2 * lead * outCols * outBlocks) });
+                    continue;
+                }
                 var outRowRest = conv.OutRow + (lead * outCols * outBlocks);
                 // Reading its neighbours' rows, the rest keeps the window (its rows are where the neighbours' halo is) and starts lower in it.
                 ctx.Emit(neighbours

@@ -187,6 +187,7 @@ internal static class GroupNormLowering
                 // it cannot; UnreadStores drops the copy nothing loads), are applied and stored first, then the rows
                 // between. (With two chunks the edge stores met the next layer's weights at the DDR: slower.)
                 var between = new List<GroupNormApply>();
+                var next = new List<GroupNormApply>();
                 var later = new List<GroupNormApply>();
                 foreach (var part in parts)
                 {
@@ -213,12 +214,19 @@ internal static class GroupNormLowering
                     ctx.Emit(Rows(part.Rows - halo, halo));
                     edges.ToList().ForEach(ctx.Emit);
                     // The rows a convolution reading this output in place computes first (ConvLowering.LeadRows) go
-                    // before the rest, every part's.
+                    // before the rest, every part's; then as many again, which its second CONV computes.
                     var lead = ConvLowering.LeadRows(part.Rows);
-                    if (part.Rows - (2 * halo) - lead >= 1)
+                    var rest = part.Rows - (2 * halo) - lead;
+                    if (rest > lead)
                     {
                         between.Add(Rows(halo, lead));
-                        later.Add(Rows(halo + lead, part.Rows - (2 * halo) - lead));
+                        next.Add(Rows(halo + lead, lead));
+                        later.Add(Rows(halo + (2 * lead), rest - lead));
+                    }
+                    else if (rest >= 1)
+                    {
+                        between.Add(Rows(halo, lead));
+                        later.Add(Rows(halo + lead, rest));
                     }
                     else
                     {
@@ -228,6 +236,7 @@ internal static class GroupNormLowering
                     middles.Add(middle);
                 }
                 between.ForEach(ctx.Emit);
+                next.ForEach(ctx.Emit);
                 later.ForEach(ctx.Emit);
             }
         }

@@ -413,7 +413,8 @@ public class CifarCompilerTests
         Assert.All(compiled.Layers.Where(l => l.Operation == "concat + rescale").Where(l => l.Name != "up_blocks.3.resnets.0.concat"), l => Assert.Contains("parts in the buffers", l.Tiling, StringComparison.Ordinal));
         // A GroupNorm after a residual add or a concatenation runs no statistics pass: the ADDs that wrote its input
         // gathered the statistics. It applies every part's edge and first rows first, and the convolution after it
-        // computes those rows in a CONV of their own (its three output chunks: four CONVs).
+        // computes those rows in a CONV of their own, as many rows again in a second and the rest in a third (then its
+        // two other output chunks: five CONVs).
         IReadOnlyList<Instruction> Of(CompiledLayer layer) => [.. compiled.Program.Instructions.Skip(layer.FirstInstruction).Take(layer.InstructionCount)];
         foreach (var name in new[] { "down_blocks.0.resnets.1.norm1", "down_blocks.1.attentions.0.group_norm", "up_blocks.3.resnets.0.norm1", "conv_norm_out" })
         {
@@ -424,10 +425,11 @@ public class CifarCompilerTests
         Assert.Contains(compiled.Program.Instructions.OfType<Isa.Add>(), a => a.Statistics && a.StatisticsBase > 0);
         Assert.Contains("every part's first rows first", compiled.Layers.Single(l => l.Name.StartsWith("down_blocks.0.resnets.1.norm1", StringComparison.Ordinal)).Tiling, StringComparison.Ordinal);
         var conv1 = Of(compiled.Layers.Single(l => l.Name == "down_blocks.0.resnets.1.conv1"));
-        Assert.Equal(4, conv1.OfType<Conv>().Count());
+        Assert.Equal(5, conv1.OfType<Conv>().Count());
+        Assert.Equal([2, 2, 4], conv1.OfType<Conv>().Take(3).Select(c => c.OutRows));
         // Its output is normalized next: the CONVs write it in chunks of two blocks, one and one (the last one block
         // alone), and the GroupNorm after it normalizes each chunk as its CONV finishes it, under the next one.
-        Assert.Equal([2, 1, 1], conv1.OfType<Conv>().Skip(1).Select(c => c.CoutBlocks));
+        Assert.Equal([2, 2, 2, 1, 1], conv1.OfType<Conv>().Select(c => c.CoutBlocks));
         var norm2 = Of(compiled.Layers.Single(l => l.Name.StartsWith("down_blocks.0.resnets.1.norm2", StringComparison.Ordinal)));
         Assert.Equal([0, 64, 96], norm2.OfType<GroupNormFinish>().Select(f => f.FirstChannel));
         // It reads the rows above and below each group's band in the neighbouring groups: it loads no halo rows.
