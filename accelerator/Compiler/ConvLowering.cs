@@ -277,21 +277,20 @@ internal static class ConvLowering
                     ctx.Emit(conv);
                     continue;
                 }
-                ctx.Emit(neighbours ? conv with { OutRows = lead, Release = false } : conv with { OutRows = lead, InRows = lead + kernel - 1, Release = false });
-                // Reading its neighbours' rows, as many rows again in a second CONV, which starts when the writer has
-                // done its second rows, and the rest in a third (CIFAR batch 1 2,160,393 -> 2,147,926 cycles, batch 4
-                // 7,620,552 -> 7,570,486; more CONVs of the lead's rows measured no better).
-                if (neighbours && conv.RowOffset + (2 * lead) <= MaxRowOffset && conv.OutRows - (2 * lead) >= 1)
-                {
-                    ctx.Emit(conv with { OutRows = lead, RowOffset = conv.RowOffset + lead, OutRow = conv.OutRow + (lead * outCols * outBlocks), Release = false });
-                    ctx.Emit(conv with { OutRows = conv.OutRows - (2 * lead), RowOffset = conv.RowOffset + (2 * lead), OutRow = conv.OutRow + (2 * lead * outCols * outBlocks) });
-                    continue;
-                }
-                var outRowRest = conv.OutRow + (lead * outCols * outBlocks);
-                // Reading its neighbours' rows, the rest keeps the window (its rows are where the neighbours' halo is) and starts lower in it.
-                ctx.Emit(neighbours
-                    ? conv with { OutRows = conv.OutRows - lead, RowOffset = conv.RowOffset + lead, OutRow = outRowRest }
-                    : conv with { OutRows = conv.OutRows - lead, InRows = conv.InRows - lead, InRow = conv.InRow + (lead * imageRowBuffer), OutRow = outRowRest });
+                // `rows` output rows from row `from` on. Reading its neighbours' rows, a piece keeps the window (its rows
+                // are where the neighbours' halo is) and starts lower in it; else its window moves down.
+                Conv Piece(int from, int rows, bool last) => neighbours
+                    ? conv with { OutRows = rows, RowOffset = conv.RowOffset + from, OutRow = conv.OutRow + (from * outCols * outBlocks), Release = last && conv.Release }
+                    : conv with { OutRows = rows, InRows = last ? conv.InRows - from : rows + kernel - 1, InRow = conv.InRow + (from * imageRowBuffer), OutRow = conv.OutRow + (from * outCols * outBlocks), Release = last && conv.Release };
+                ctx.Emit(Piece(0, lead, false));
+                // As many rows again in a second CONV, which starts when the writer has done its second rows, and the rest
+                // in a third (CIFAR batch 1 2,160,393 -> 2,144,534 cycles, batch 4 7,620,552 -> 7,557,206; more CONVs of
+                // the lead's rows measured no better).
+                var second = conv.OutRows - (2 * lead) >= 1 && (!neighbours || conv.RowOffset + (2 * lead) <= MaxRowOffset);
+                if (second)
+                    ctx.Emit(Piece(lead, lead, false));
+                var done = second ? 2 * lead : lead;
+                ctx.Emit(Piece(done, conv.OutRows - done, true));
             }
             for (var i = 0; i < groupParts.Count; i++)
             {
