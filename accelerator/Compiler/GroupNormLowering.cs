@@ -217,16 +217,13 @@ internal static class GroupNormLowering
                     // before the rest, every part's; then as many again, which its second CONV computes.
                     var lead = ConvLowering.LeadRows(part.Rows);
                     var rest = part.Rows - (2 * halo) - lead;
-                    if (rest > lead)
+                    if (rest >= 1)
                     {
                         between.Add(Rows(halo, lead));
-                        next.Add(Rows(halo + lead, lead));
-                        later.Add(Rows(halo + (2 * lead), rest - lead));
-                    }
-                    else if (rest >= 1)
-                    {
-                        between.Add(Rows(halo, lead));
-                        later.Add(Rows(halo + lead, rest));
+                        var second = rest > lead ? lead : 0;
+                        if (second > 0)
+                            next.Add(Rows(halo + lead, second));
+                        later.Add(Rows(halo + lead + second, rest - second));
                     }
                     else
                     {
